@@ -1,0 +1,179 @@
+"""Request bodies: which documented media type a Content-Type selects, and parsing the bytes.
+
+Every parse problem becomes a message for a 400 (never an exception that reaches the server):
+bad UTF-8, bad JSON, bad multipart framing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from python_multipart.exceptions import ParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from mockserver.types import JSON
+
+
+def media_type_of(content_type: str) -> str:
+    """'Application/JSON; charset=utf-8' -> 'application/json'."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def select_media_type(content_type: str, documented: Iterable[str]) -> str | None:
+    """The documented media type (possibly a range like `image/*`) that accepts `content_type`."""
+    wanted = media_type_of(content_type)
+    names = list(documented)
+    if wanted in names:
+        return wanted
+    major = wanted.split("/", 1)[0]
+    for name in names:
+        if name == "*/*" or (name.endswith("/*") and name.split("/", 1)[0] == major):
+            return name
+    return None
+
+
+def is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def is_form(media_type: str) -> bool:
+    return media_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class BodyError(ValueError):
+    """The body cannot be read as its media type; the message says why and where."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"not valid JSON: {name} is not a JSON value")
+
+
+def parse_json(body: bytes) -> JSON:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # orjson refuses integers beyond 64 bits, which are valid JSON; decide with json
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError(
+            f"not valid UTF-8: byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
+        ) from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BodyError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BodyError("not valid JSON: nested too deeply") from None
+
+
+@dataclass
+class Part:
+    name: str = ""
+    filename: str | None = None
+    content_type: str = ""
+    data: bytearray = field(default_factory=bytearray)
+
+
+_DISPOSITION_PARAM = re.compile(r';\s*([\w*-]+)="?((?:[^"\\]|\\.)*?)"?\s*(?=;|$)')
+
+
+def _disposition(value: str) -> dict[str, str]:
+    return {k.lower(): v for k, v in _DISPOSITION_PARAM.findall(";" + value.split(";", 1)[-1])}
+
+
+def parse_multipart(body: bytes, content_type: str) -> list[Part]:
+    """Split a multipart/form-data body into parts (all in memory: bodies are size-limited)."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise BodyError("multipart body without a boundary parameter in Content-Type")
+    parts: list[Part] = []
+    header_field = bytearray()
+    header_value = bytearray()
+    current = Part()
+
+    def on_part_begin() -> None:
+        nonlocal current
+        current = Part()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        current.data += data[start:end]
+
+    def on_part_end() -> None:
+        parts.append(current)
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_field.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        name = header_field.decode("latin-1").lower()
+        value = header_value.decode("utf-8", "replace")
+        if name == "content-disposition":
+            params = _disposition(value)
+            current.name = params.get("name", "")
+            current.filename = params.get("filename")
+        elif name == "content-type":
+            current.content_type = value.strip()
+        header_field.clear()
+        header_value.clear()
+
+    callbacks: Any = {
+        "on_part_begin": on_part_begin, "on_part_data": on_part_data, "on_part_end": on_part_end,
+        "on_header_field": on_header_field, "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+    }
+    parser = MultipartParser(boundary, callbacks)
+    try:
+        parser.write(body)
+        parser.finalize()
+    except ParseError as exc:
+        raise BodyError(f"not valid multipart/form-data: {exc}") from None
+    if not parts and body.strip():
+        raise BodyError("not valid multipart/form-data: no parts found for the boundary")
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    fields: Mapping[str, list[str]]  # text values by name, in order
+    files: Mapping[str, bytes]  # file parts by name (the last one wins)
+
+
+def parse_form(body: bytes, media_type: str, content_type: str) -> Form:
+    """multipart/form-data or application/x-www-form-urlencoded -> fields and files."""
+    fields: dict[str, list[str]] = {}
+    files: dict[str, bytes] = {}
+    if media_type == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise BodyError("form body is not valid UTF-8") from None
+        for name, value in pairs:
+            fields.setdefault(name, []).append(value)
+        return Form(fields, files)
+    for part in parse_multipart(body, content_type):
+        if part.filename is not None or _is_binary(part):
+            files[part.name] = bytes(part.data)
+            # The field still exists for validation; latin-1 keeps one character per byte.
+            fields.setdefault(part.name, []).append(bytes(part.data).decode("latin-1"))
+        else:
+            try:
+                fields.setdefault(part.name, []).append(part.data.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise BodyError(f"form field {part.name!r} is not valid UTF-8 text") from None
+    return Form(fields, files)
+
+
+def _is_binary(part: Part) -> bool:
+    kind = media_type_of(part.content_type)
+    return bool(kind) and not kind.startswith("text/") and kind != "application/json"

@@ -1,0 +1,101 @@
+"""The request log: every request the mock saw, matched or not, with its verdict. Bounded."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.errors import Violation
+
+_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "proxy-authorization", "cookie"})
+
+
+def redact(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Headers as recorded: credentials keep their scheme and last 4 characters only."""
+    out = []
+    for name, value in headers.items():
+        if name in _SECRET_HEADERS and value:
+            scheme, _, secret = value.partition(" ")
+            if not secret:
+                scheme, secret = "", value
+            tail = secret[-4:] if len(secret) > 8 else ""
+            value = f"{scheme + ' ' if scheme else ''}***{tail}"
+        out.append((name, value))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    seq: int
+    time: float  # wall clock, seconds since the epoch (the log is not part of any response)
+    method: str
+    path: str
+    query: str
+    operation_id: str | None
+    status: int
+    violations: tuple[Violation, ...]
+    headers: tuple[tuple[str, str], ...]  # redacted
+    body: bytes  # up to the log's body limit
+    body_size: int  # the full size as received
+    media_type: str | None  # of the response
+    duration_ms: float
+    nearest: tuple[str, ...] = ()  # closest documented operations when nothing matched
+    notes: tuple[str, ...] = ()  # e.g. "Prefer: code=429"
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def as_json(self) -> dict[str, Any]:
+        try:
+            body: Any = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            body = None
+        return {
+            "seq": self.seq, "time": self.time, "method": self.method, "path": self.path,
+            "query": self.query, "operation_id": self.operation_id, "status": self.status,
+            "violations": [v.as_json() for v in self.violations],
+            "headers": dict(self.headers), "body": body, "body_size": self.body_size,
+            "body_truncated": len(self.body) < self.body_size, "media_type": self.media_type,
+            "duration_ms": round(self.duration_ms, 3), "nearest": list(self.nearest), "notes": list(self.notes),
+        }
+
+
+@dataclass
+class CallLog:
+    """A ring buffer of Calls; thread-safe because test fixtures read it from another thread."""
+
+    size: int = 1000
+    body_limit: int = 64 * 1024
+    _calls: deque[Call] = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _seq: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self._calls = deque(maxlen=max(self.size, 1))
+
+    def record(self, **fields: Any) -> Call:
+        body: bytes = fields.pop("body", b"")
+        with self._lock:
+            self._seq += 1
+            call = Call(seq=self._seq, body=body[: self.body_limit], body_size=len(body), **fields)
+            self._calls.append(call)
+        return call
+
+    def __iter__(self) -> Iterator[Call]:
+        with self._lock:
+            return iter(list(self._calls))
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def last(self) -> Call | None:
+        with self._lock:
+            return self._calls[-1] if self._calls else None

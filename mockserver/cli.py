@@ -1,0 +1,133 @@
+"""`venice-mock` (= `python -m mockserver`): parse flags, load the spec once, serve with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from mockserver.app import MockApp, create_app
+from mockserver.pipeline import Mock
+from mockserver.settings import DEFAULT_MAX_BODY, Settings
+from mockserver.specfile import SpecLoadError
+
+_SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the parent's settings
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = text.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 32MiB, 512k or 1048576)") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="venice-mock",
+        description="Serve a spec-driven fake of the Venice.ai API (or any OpenAPI 3.0/3.1 spec). "
+        "Every request is validated against the spec; every answer is valid against it.",
+        epilog="Admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health. "
+        "Per request: 'Prefer: code=429' / 'example=NAME' / 'dynamic=false', 'X-Mock-Seed: N'.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: %(default)s)")
+    p.add_argument("--spec", metavar="PATH", help="OpenAPI document to serve (default: the bundled swagger.yaml)")
+    p.add_argument("--overlay", metavar="PATH", action="append", default=[],
+                   help="document merged into the spec (RFC 7396 merge patch); repeatable")
+    p.add_argument("--seed", type=int, default=0, help="seed for every synthesized value (default: %(default)s)")
+    p.add_argument("--api-key", metavar="KEY", action="append", default=[],
+                   help="accept only this bearer token (repeatable); without it any non-empty token is accepted")
+    p.add_argument("--base-path", metavar="PATH",
+                   help="serve the API under this path (default: the path of the spec's servers[0].url)")
+    p.add_argument("--check-responses", action="store_true",
+                   help="validate every response before sending it; a violation becomes a 500 that explains it")
+    p.add_argument("--strict-accept", action="store_true",
+                   help="answer 406 when Accept excludes the media type a request implies (default: lenient)")
+    p.add_argument("--max-body-size", type=_size, default=DEFAULT_MAX_BODY, metavar="SIZE",
+                   help="largest accepted request body, e.g. 32MiB (default); larger bodies get 413")
+    p.add_argument("--log-size", type=int, default=1000, metavar="N",
+                   help="requests kept in the request log (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="server log level; 'debug' also logs every request (default: %(default)s)")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(
+        spec=os.path.abspath(args.spec) if args.spec else None,
+        overlays=tuple(os.path.abspath(o) for o in args.overlay),
+        base_path=args.base_path,
+        seed=args.seed,
+        api_keys=tuple(args.api_key),
+        check_responses=args.check_responses,
+        strict_accept=args.strict_accept,
+        max_body_bytes=args.max_body_size,
+        log_size=args.log_size,
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing the real address (port 0 resolves here) once it listens."""
+
+    def __init__(self, config: uvicorn.Config, mock: Mock) -> None:
+        super().__init__(config)
+        self.mock = mock
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.should_exit or not self.servers:
+            return
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        _announce(self.mock, f"http://{_url_host(host)}:{port}")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _announce(mock: Mock, origin: str) -> None:
+    spec = mock.spec
+    print(f"venice-mock: serving {len(spec.operations)} operations of {spec.title} {spec.version} "
+          f"at {origin}{mock.base_path}", flush=True)
+
+
+def app_from_env() -> MockApp:
+    """Factory for worker processes (uvicorn --workers): settings arrive through the environment."""
+    return create_app(Settings.from_json(os.environ[_SETTINGS_ENV]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.workers < 1:
+        p.error("--workers must be at least 1")
+    settings = settings_from(args)
+    try:
+        mock = Mock(settings)
+    except SpecLoadError as exc:
+        first = str(exc).replace("\n  ", " | ")
+        print(f"venice-mock: error: cannot load the spec: {first}", file=sys.stderr)
+        return 2
+    for warning in mock.spec.warnings:
+        print(f"venice-mock: spec warning: {warning}", file=sys.stderr)
+    access_log = args.log_level == "debug"
+    if args.workers == 1:
+        config = uvicorn.Config(create_app(mock=mock), host=args.host, port=args.port,
+                                log_level=args.log_level, access_log=access_log, lifespan="on")
+        server = _Server(config, mock)
+        server.run()
+        return 0 if server.started or not server.should_exit else 1
+    os.environ[_SETTINGS_ENV] = settings.to_json()
+    _announce(mock, f"http://{_url_host(args.host)}:{args.port}")
+    uvicorn.run("mockserver.cli:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, access_log=access_log)
+    return 0

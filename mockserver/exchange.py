@@ -1,0 +1,68 @@
+"""Exchange: one validated request and the response chosen for it; Reply: the bytes to send.
+
+Behaviors and media renderers read an Exchange; nothing here touches the framework.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from mockserver.spec import Operation, Response
+from mockserver.types import JSON, Incoming
+from mockserver.validation import RequestData
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    operation: Operation
+    incoming: Incoming
+    request: RequestData
+    status: int
+    response: Response | None
+    media_type: str | None
+    seed: int  # everything random about this response derives from it
+    static: bool = False  # Prefer: dynamic=false -> examples first
+    example: str | None = None  # Prefer: example=NAME
+
+    def rng(self, purpose: str = "") -> random.Random:
+        """An RNG for one purpose; separate purposes stay independent of each other's draws."""
+        return random.Random(self.seed if not purpose else derive_seed(self.seed, purpose))
+
+    @property
+    def body(self) -> JSON:
+        return self.request.body
+
+    def field(self, name: str, default: JSON = None) -> JSON:
+        """A top-level field of a JSON/form body, or the default."""
+        body = self.request.body
+        return body.get(name, default) if isinstance(body, dict) else default
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = field(default=None, compare=False)
+    media_type: str | None = None
+    notes: tuple[str, ...] = ()  # for the request log
+
+
+def derive_seed(*parts: object) -> int:
+    """A 64-bit seed from any parts (strings, ints, bytes), stable across runs and platforms."""
+    digest = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+        digest.update(b"\x00")
+    return int.from_bytes(digest.digest(), "big")
+
+
+def request_seed(base: int, operation_id: str, incoming: Incoming) -> int:
+    """Same spec + seed + request -> same seed. The per-request `X-Mock-Seed` header replaces `base`."""
+    override = incoming.header("x-mock-seed")
+    if override.lstrip("-").isdigit():
+        base = int(override)
+    return derive_seed(base, operation_id, incoming.method, incoming.path, incoming.query_string, incoming.body)

@@ -1,0 +1,32 @@
+"""Settings: everything the CLI (or a test) can choose, as one frozen value."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    spec: str | None = None  # path of the OpenAPI document; None: the bundled swagger.yaml
+    overlays: tuple[str, ...] = ()  # extra documents merged into the spec (RFC 7396)
+    base_path: str | None = None  # None: the path of servers[0].url
+    seed: int = 0
+    api_keys: tuple[str, ...] = ()  # when given, only these bearer tokens are accepted
+    check_responses: bool = False  # validate every outgoing response; a violation becomes a 500
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    log_size: int = 1000  # request log entries kept
+    log_body_bytes: int = 64 * 1024  # request body bytes kept per log entry
+    strict_accept: bool = False  # answer 406 when Accept excludes the media type the request implies
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+        return cls(**values)
