@@ -23,29 +23,34 @@ def build(mock: Mock) -> Starlette:
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:
-        return JSONResponse({
-            "title": mock.spec.title,
-            "version": mock.spec.version,
-            "openapi": mock.spec.openapi,
-            "source": mock.spec.source,
-            "base_path": mock.base_path,
-            "operations": [
-                {"operation_id": op.operation_id, "method": op.method, "path": op.path}
-                for op in mock.spec.operations
-            ],
-            "warnings": [{"location": w.location, "message": w.message} for w in mock.spec.warnings],
-        })
+        return JSONResponse(
+            {
+                "title": mock.spec.title,
+                "version": mock.spec.version,
+                "openapi": mock.spec.openapi,
+                "source": mock.spec.source,
+                "base_path": mock.base_path,
+                "operations": [
+                    {"operation_id": op.operation_id, "method": op.method, "path": op.path}
+                    for op in mock.spec.operations
+                ],
+                "warnings": [{"location": w.location, "message": w.message} for w in mock.spec.warnings],
+            }
+        )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "operations": len(mock.spec.operations)})
 
     async def not_found(request: Request, exc: Exception) -> Response:
         known = "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health"
-        return JSONResponse({"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404)
+        return JSONResponse(
+            {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
+        )
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": f"method {request.method} is not allowed on {request.url.path}"},
-                            status_code=405)
+        return JSONResponse(
+            {"error": f"method {request.method} is not allowed on {request.url.path}"}, status_code=405
+        )
 
     return Starlette(
         routes=[

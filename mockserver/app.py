@@ -127,8 +127,9 @@ class MockApp:
         declared = headers.get("content-length", "0")
         incoming_body = b""
         try:
-            incoming_body = await _read_body(receive, self.mock.settings.max_body_bytes,
-                                             int(declared) if declared.isdigit() else 0)
+            incoming_body = await _read_body(
+                receive, self.mock.settings.max_body_bytes, int(declared) if declared.isdigit() else 0
+            )
         except BodyTooLarge as exc:
             reply = self._too_large(scope, headers, exc.size)
             await _send(reply, receive, send)
@@ -146,10 +147,13 @@ class MockApp:
 
     def _too_large(self, scope: Scope, headers: dict[str, str], size: int) -> Reply:
         limit = self.mock.settings.max_body_bytes
-        violation = Violation("body", "size", f"request body of {size} bytes exceeds the limit of {limit} bytes")
+        violation = Violation(
+            "body", "size", f"request body of {size} bytes exceeds the limit of {limit} bytes"
+        )
         reply = violation_reply(413, [violation])
-        self.mock.record_rejected(scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
-                                  headers, reply, violation)
+        self.mock.record_rejected(
+            scope["method"], scope["path"], scope["query_string"].decode("latin-1"), headers, reply, violation
+        )
         return reply
 
 

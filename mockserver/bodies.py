@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from python_multipart.exceptions import ParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -55,10 +54,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> JSON:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass  # orjson refuses integers beyond 64 bits, which are valid JSON; decide with json
+    # The stdlib parser, not orjson: orjson turns integers beyond 64 bits into floats, which
+    # changes what a schema says about them (`2**64` stops being an integer).
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -128,8 +125,11 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part]:
         header_value.clear()
 
     callbacks: Any = {
-        "on_part_begin": on_part_begin, "on_part_data": on_part_data, "on_part_end": on_part_end,
-        "on_header_field": on_header_field, "on_header_value": on_header_value,
+        "on_part_begin": on_part_begin,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
         "on_header_end": on_header_end,
     }
     parser = MultipartParser(boundary, callbacks)

@@ -55,12 +55,22 @@ class Call:
         except UnicodeDecodeError:
             body = None
         return {
-            "seq": self.seq, "time": self.time, "method": self.method, "path": self.path,
-            "query": self.query, "operation_id": self.operation_id, "status": self.status,
+            "seq": self.seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "operation_id": self.operation_id,
+            "status": self.status,
             "violations": [v.as_json() for v in self.violations],
-            "headers": dict(self.headers), "body": body, "body_size": self.body_size,
-            "body_truncated": len(self.body) < self.body_size, "media_type": self.media_type,
-            "duration_ms": round(self.duration_ms, 3), "nearest": list(self.nearest), "notes": list(self.notes),
+            "headers": dict(self.headers),
+            "body": body,
+            "body_size": self.body_size,
+            "body_truncated": len(self.body) < self.body_size,
+            "media_type": self.media_type,
+            "duration_ms": round(self.duration_ms, 3),
+            "nearest": list(self.nearest),
+            "notes": list(self.notes),
         }
 
 

@@ -18,6 +18,12 @@ from mockserver.specfile import SpecLoadError
 _SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 
 
+_EPILOG = """\
+admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health
+per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false', 'X-Mock-Seed: N'
+"""
+
+
 def _size(text: str) -> int:
     units = {"k": 1024, "m": 1024**2, "g": 1024**3}
     text = text.strip().lower().removesuffix("b").removesuffix("i")
@@ -32,32 +38,71 @@ def _size(text: str) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="venice-mock",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Serve a spec-driven fake of the Venice.ai API (or any OpenAPI 3.0/3.1 spec). "
         "Every request is validated against the spec; every answer is valid against it.",
-        epilog="Admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health. "
-        "Per request: 'Prefer: code=429' / 'example=NAME' / 'dynamic=false', 'X-Mock-Seed: N'.",
+        epilog=_EPILOG,
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    p.add_argument("--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: %(default)s)")
-    p.add_argument("--spec", metavar="PATH", help="OpenAPI document to serve (default: the bundled swagger.yaml)")
-    p.add_argument("--overlay", metavar="PATH", action="append", default=[],
-                   help="document merged into the spec (RFC 7396 merge patch); repeatable")
-    p.add_argument("--seed", type=int, default=0, help="seed for every synthesized value (default: %(default)s)")
-    p.add_argument("--api-key", metavar="KEY", action="append", default=[],
-                   help="accept only this bearer token (repeatable); without it any non-empty token is accepted")
-    p.add_argument("--base-path", metavar="PATH",
-                   help="serve the API under this path (default: the path of the spec's servers[0].url)")
-    p.add_argument("--check-responses", action="store_true",
-                   help="validate every response before sending it; a violation becomes a 500 that explains it")
-    p.add_argument("--strict-accept", action="store_true",
-                   help="answer 406 when Accept excludes the media type a request implies (default: lenient)")
-    p.add_argument("--max-body-size", type=_size, default=DEFAULT_MAX_BODY, metavar="SIZE",
-                   help="largest accepted request body, e.g. 32MiB (default); larger bodies get 413")
-    p.add_argument("--log-size", type=int, default=1000, metavar="N",
-                   help="requests kept in the request log (default: %(default)s)")
+    p.add_argument(
+        "--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: %(default)s)"
+    )
+    p.add_argument(
+        "--spec", metavar="PATH", help="OpenAPI document to serve (default: the bundled swagger.yaml)"
+    )
+    p.add_argument(
+        "--overlay",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="document merged into the spec (RFC 7396 merge patch); repeatable",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed for every synthesized value (default: %(default)s)"
+    )
+    p.add_argument(
+        "--api-key",
+        metavar="KEY",
+        action="append",
+        default=[],
+        help="accept only this bearer token (repeatable); without it any non-empty token is accepted",
+    )
+    p.add_argument(
+        "--base-path",
+        metavar="PATH",
+        help="serve the API under this path (default: the path of the spec's servers[0].url)",
+    )
+    p.add_argument(
+        "--check-responses",
+        action="store_true",
+        help="validate every response before sending it; a violation becomes a 500 that explains it",
+    )
+    p.add_argument(
+        "--strict-accept",
+        action="store_true",
+        help="answer 406 when Accept excludes the media type a request implies (default: lenient)",
+    )
+    p.add_argument(
+        "--max-body-size",
+        type=_size,
+        default=DEFAULT_MAX_BODY,
+        metavar="SIZE",
+        help="largest accepted request body, e.g. 32MiB (default); larger bodies get 413",
+    )
+    p.add_argument(
+        "--log-size",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="requests kept in the request log (default: %(default)s)",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
-                   help="server log level; 'debug' also logs every request (default: %(default)s)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level; 'debug' also logs every request (default: %(default)s)",
+    )
     return p
 
 
@@ -96,8 +141,11 @@ def _url_host(host: str) -> str:
 
 def _announce(mock: Mock, origin: str) -> None:
     spec = mock.spec
-    print(f"venice-mock: serving {len(spec.operations)} operations of {spec.title} {spec.version} "
-          f"at {origin}{mock.base_path}", flush=True)
+    print(
+        f"venice-mock: serving {len(spec.operations)} operations of {spec.title} {spec.version} "
+        f"at {origin}{mock.base_path}",
+        flush=True,
+    )
 
 
 def app_from_env() -> MockApp:
@@ -121,13 +169,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"venice-mock: spec warning: {warning}", file=sys.stderr)
     access_log = args.log_level == "debug"
     if args.workers == 1:
-        config = uvicorn.Config(create_app(mock=mock), host=args.host, port=args.port,
-                                log_level=args.log_level, access_log=access_log, lifespan="on")
+        config = uvicorn.Config(
+            create_app(mock=mock),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=access_log,
+            lifespan="on",
+        )
         server = _Server(config, mock)
         server.run()
         return 0 if server.started or not server.should_exit else 1
     os.environ[_SETTINGS_ENV] = settings.to_json()
     _announce(mock, f"http://{_url_host(args.host)}:{args.port}")
-    uvicorn.run("mockserver.cli:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=access_log)
+    uvicorn.run(
+        "mockserver.cli:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=access_log,
+    )
     return 0

@@ -119,7 +119,9 @@ def _rule_message(error: jsonschema_rs.ValidationError, schema: Schema) -> tuple
         fmt = str(info.get("format", "")).removeprefix("oas:")
         return kind, f"{_quote(instance)} is not a valid {fmt}"
     if kind == "not":
-        return kind, "is not allowed here" if info.get("schema") == {} else f"must not match {info.get('schema')}"
+        return kind, "is not allowed here" if info.get(
+            "schema"
+        ) == {} else f"must not match {info.get('schema')}"
     if kind == "falseSchema":
         return kind, "is not allowed here"
     return kind, error.message
@@ -128,18 +130,22 @@ def _rule_message(error: jsonschema_rs.ValidationError, schema: Schema) -> tuple
 def _node_at(schema: Schema, schema_path: Sequence[str | int]) -> Any:
     node: Any = schema
     for token in schema_path:
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and isinstance(token, int) and token < len(node):
-            node = node[token]
-        else:
+        in_dict = isinstance(node, dict) and token in node
+        in_list = isinstance(node, list) and isinstance(token, int) and token < len(node)
+        if not (in_dict or in_list):
             return None
+        node = node[token]
     return node
 
 
 def _branch_title(schema: Schema, schema_path: Sequence[str | int]) -> str:
     node = _node_at(schema, schema_path)
     return str(node.get("title", "")) if isinstance(node, dict) else ""
+
+
+def _context(error: jsonschema_rs.ValidationError) -> list[list[jsonschema_rs.ValidationError]]:
+    """Per-branch errors of an anyOf/oneOf failure (jsonschema_rs types omit this attribute)."""
+    return list(getattr(error.kind, "context", None) or [])
 
 
 def _disqualified(branch: list[jsonschema_rs.ValidationError], depth: int) -> bool:
@@ -158,7 +164,7 @@ def _disqualified(branch: list[jsonschema_rs.ValidationError], depth: int) -> bo
 def _pick_branch(error: jsonschema_rs.ValidationError) -> tuple[int, list[jsonschema_rs.ValidationError]]:
     """The union branch the value most likely meant (libraries.md 2.4): drop disqualified branches,
     then prefer the fewest errors, then the deepest one."""
-    branches = list(enumerate(error.kind.context))
+    branches = list(enumerate(_context(error)))
     depth = len(error.instance_path)
     plausible = [(i, b) for i, b in branches if b and not _disqualified(b, depth)] or [
         (i, b) for i, b in branches if b
@@ -166,7 +172,9 @@ def _pick_branch(error: jsonschema_rs.ValidationError) -> tuple[int, list[jsonsc
     return min(plausible, key=lambda ib: (len(ib[1]), -max(len(e.instance_path) for e in ib[1])))
 
 
-def explain(errors: Iterable[jsonschema_rs.ValidationError], schema: Schema, prefix: str = "") -> list[Violation]:
+def explain(
+    errors: Iterable[jsonschema_rs.ValidationError], schema: Schema, prefix: str = ""
+) -> list[Violation]:
     """Turn validator errors into violations, descending into the most plausible union branch."""
     out: list[Violation] = []
     for error in errors:
@@ -176,16 +184,22 @@ def explain(errors: Iterable[jsonschema_rs.ValidationError], schema: Schema, pre
     return list(unique.values())
 
 
-def _explain_one(error: jsonschema_rs.ValidationError, schema: Schema, prefix: str,
-                 annotate: bool) -> list[Violation]:
+def _explain_one(
+    error: jsonschema_rs.ValidationError, schema: Schema, prefix: str, annotate: bool
+) -> list[Violation]:
     kind = error.kind.name
     path = list(error.instance_path)
     if kind in ("anyOf", "oneOf"):
-        branches = error.kind.context
+        branches = _context(error)
         if kind == "oneOf" and any(not b for b in branches):
             matched = [i for i, b in enumerate(branches) if not b]
-            return [Violation(format_path(path, prefix), "oneOf",
-                              f"matches more than one alternative of oneOf (#{', #'.join(map(str, matched))})")]
+            return [
+                Violation(
+                    format_path(path, prefix),
+                    "oneOf",
+                    f"matches more than one alternative of oneOf (#{', #'.join(map(str, matched))})",
+                )
+            ]
         index, branch = _pick_branch(error)
         title = _branch_title(schema, [*error.schema_path, index]) if len(branches) > 1 else ""
         # Only the outermost union says which alternative it read; nested ones would repeat it.

@@ -65,4 +65,6 @@ def request_seed(base: int, operation_id: str, incoming: Incoming) -> int:
     override = incoming.header("x-mock-seed")
     if override.lstrip("-").isdigit():
         base = int(override)
-    return derive_seed(base, operation_id, incoming.method, incoming.path, incoming.query_string, incoming.body)
+    return derive_seed(
+        base, operation_id, incoming.method, incoming.path, incoming.query_string, incoming.body
+    )

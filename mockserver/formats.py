@@ -1,9 +1,10 @@
 """String formats: which ones are checked, how, and how to make a valid example of each.
 
-The checked set and the rules mirror openapi-core's OAS 3.0 format checker (which is
-jsonschema's FormatChecker plus the OAS formats); tests/test_validation_differential.py
-proves the two agree. Formats outside this set (`uri`, `hostname`, ...) are annotations only,
-exactly as in openapi-core.
+The checked set and the rules mirror openapi-core's OAS 3.0 format checker, which is
+jsonschema's FormatChecker plus the OAS formats, with jsonschema's `rfc3987` extra installed so
+that `uri` is checked as the spec intends (schemathesis checks it too). tests/test_formats.py and
+tests/test_validation_differential.py prove they agree. Formats outside this set (`hostname`,
+`idn-hostname`, ...) are annotations only.
 """
 
 from __future__ import annotations
@@ -84,6 +85,74 @@ def is_byte(value: str) -> bool:
     return True
 
 
+# RFC 3986 (URI) and RFC 3987 (IRI, which adds non-ASCII "ucschar"s) as regular expressions.
+_UCS = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+_PRIVATE = "\ue000-\uf8ff"  # IRI queries may also carry private-use characters
+
+
+def _rfc3986(extra: str, private: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    unreserved = r"A-Za-z0-9\-._~" + extra
+    sub_delims = "!$&'()*+,;="
+    pct = "%[0-9A-Fa-f]{2}"
+    pchar = f"(?:[{unreserved}{sub_delims}:@]|{pct})"
+    userinfo = f"(?:[{unreserved}{sub_delims}:]|{pct})*"
+    reg_name = f"(?:[{unreserved}{sub_delims}]|{pct})*"
+    host = rf"(?:\[[^\]/]*\]|{reg_name})"
+    authority = f"(?:{userinfo}@)?{host}(?::[0-9]*)?"
+    segment, segment_nz = f"{pchar}*", f"{pchar}+"
+    segment_nc = f"(?:[{unreserved}{sub_delims}@]|{pct})+"  # no ":" in a relative path's first segment
+    hier = f"(?://{authority}(?:/{segment})*|/(?:{segment_nz}(?:/{segment})*)?|{segment_nz}(?:/{segment})*|)"
+    relative = (
+        f"(?://{authority}(?:/{segment})*|/(?:{segment_nz}(?:/{segment})*)?|{segment_nc}(?:/{segment})*|)"
+    )
+    tail = rf"(?:\?(?:{pchar}|[/?{private}])*)?(?:#(?:{pchar}|[/?])*)?"
+    scheme = r"[A-Za-z][A-Za-z0-9+\-.]*"
+    # `$` (not \Z) on purpose: the reference (rfc3987) also accepts one trailing newline.
+    absolute = re.compile(f"^{scheme}:{hier}{tail}$")
+    reference = re.compile(f"^(?:{scheme}:{hier}|{relative}){tail}$")
+    return absolute, reference
+
+
+_URI, _URI_REFERENCE = _rfc3986("", "")
+_IRI, _IRI_REFERENCE = _rfc3986(_UCS, _PRIVATE)
+
+
+_AUTHORITY_LITERAL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+\-.]*:)?//(?:[^@/?#\[]*@)?\[([^\]/]*)\]")
+
+
+def _literal_ok(match: re.Match[str] | None) -> bool:
+    """The regex leaves `[...]` hosts loose; check them as RFC 3986 IP literals."""
+    if match is None:
+        return False
+    found = _AUTHORITY_LITERAL.match(match.string)
+    if found is None:
+        return True
+    literal = found.group(1)
+    if literal[:1] in ("v", "V"):
+        return re.fullmatch(r"[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+", literal) is not None
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return "%" not in literal
+
+
+def is_uri(value: str) -> bool:
+    return _literal_ok(_URI.match(value))
+
+
+def is_uri_reference(value: str) -> bool:
+    return _literal_ok(_URI_REFERENCE.match(value))
+
+
+def is_iri(value: str) -> bool:
+    return _literal_ok(_IRI.match(value))
+
+
+def is_iri_reference(value: str) -> bool:
+    return _literal_ok(_IRI_REFERENCE.match(value))
+
+
 def is_regex(value: str) -> bool:
     try:
         re.compile(value)
@@ -105,6 +174,10 @@ CHECKERS: dict[str, Callable[[str], bool]] = {
     "ipv6": is_ipv6,
     "byte": is_byte,
     "regex": is_regex,
+    "uri": is_uri,
+    "uri-reference": is_uri_reference,
+    "iri": is_iri,
+    "iri-reference": is_iri_reference,
 }
 
 # Integer ranges implied by a format (only integers are checked; other numbers pass).

@@ -53,7 +53,7 @@ def _cast(kind: str, text: str) -> Any:
 def coerce_scalar(text: str, schema: Schema) -> JSON:
     """Read `text` as the first of the schema's types that it can be; strings stay strings."""
     kinds = list(dict.fromkeys(_types(schema)))
-    if not kinds or "string" in kinds and not any(k in kinds for k in ("integer", "number", "boolean")):
+    if not kinds or ("string" in kinds and not any(k in kinds for k in ("integer", "number", "boolean"))):
         return text
     for kind in kinds:
         if kind == "string":
@@ -74,7 +74,8 @@ def coerce(values: Sequence[str], schema: Schema | None, style: str = "form", ex
         separator = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
         for value in values:
             items.extend(value.split(separator) if not explode or style != "form" else [value])
-        item_schema = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items_schema = schema.get("items")
+        item_schema: Schema = items_schema if isinstance(items_schema, dict) else {}
         return [coerce_scalar(item, item_schema) for item in items]
     return coerce_scalar(values[-1], schema)
 
@@ -123,7 +124,18 @@ def read_parameters(
             raw = [cookie_values[name]] if name in cookie_values else []
         if not raw:
             if param.required:
-                violations.append(Violation(f"{param.location}.{name}", "required", "required parameter is missing"))
+                violations.append(
+                    Violation(f"{param.location}.{name}", "required", "required parameter is missing")
+                )
+            continue
+        if param.location == "query" and not param.allow_empty and raw[-1] == "":
+            violations.append(
+                Violation(
+                    f"query.{name}",
+                    "allowEmptyValue",
+                    "empty value is not allowed (allowEmptyValue is false)",
+                )
+            )
             continue
         schema = param.schema.schema if param.schema else None
         value = coerce(raw, schema, param.style, param.explode)

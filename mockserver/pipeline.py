@@ -15,10 +15,18 @@ from mockserver.errors import Violation, error_body
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
-from mockserver.selection import Accept, Prefer, SelectionError, negotiate, parse_prefer, response_for, success_response
+from mockserver.selection import (
+    Accept,
+    Prefer,
+    SelectionError,
+    negotiate,
+    parse_prefer,
+    response_for,
+    success_response,
+)
 from mockserver.selfcheck import check_reply
 from mockserver.settings import Settings
-from mockserver.spec import Operation, Spec, load_spec
+from mockserver.spec import Operation, Response, Spec, load_spec
 from mockserver.synthesis import SynthesisError, Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
@@ -70,36 +78,59 @@ class Mock:
             try:
                 reply = self._respond(operation, incoming, verdict)
             except SelectionError as exc:
-                reply = json_reply(400, error_body(str(exc), documented=list(exc.documented)),
-                                   notes=("mock control error",))
+                reply = json_reply(
+                    400, error_body(str(exc), documented=list(exc.documented)), notes=("mock control error",)
+                )
             except SynthesisError as exc:
-                reply = json_reply(500, error_body(
-                    f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"))
+                reply = json_reply(
+                    500,
+                    error_body(
+                        f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
+                    ),
+                )
         self.calls.record(
-            time=time.time(), method=incoming.method, path=incoming.path, query=incoming.query_string,
-            operation_id=operation.operation_id if operation else None, status=reply.status,
-            violations=verdict.violations if verdict else (), headers=redact(incoming.headers),
-            body=incoming.body, media_type=reply.media_type,
-            duration_ms=(time.perf_counter() - started) * 1000, nearest=nearest, notes=reply.notes,
+            time=time.time(),
+            method=incoming.method,
+            path=incoming.path,
+            query=incoming.query_string,
+            operation_id=operation.operation_id if operation else None,
+            status=reply.status,
+            violations=verdict.violations if verdict else (),
+            headers=redact(incoming.headers),
+            body=incoming.body,
+            media_type=reply.media_type,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            nearest=nearest,
+            notes=reply.notes,
         )
         return reply
 
-    def record_rejected(self, method: str, path: str, query: str, headers: dict[str, str], reply: Reply,
-                        violation: Violation) -> None:
+    def record_rejected(
+        self, method: str, path: str, query: str, headers: dict[str, str], reply: Reply, violation: Violation
+    ) -> None:
         """Record a request refused before its body was read (too large)."""
         relative = self.router.relative(path)
         match = self.router.match(method, relative) if relative is not None else None
         self.calls.record(
-            time=time.time(), method=method, path=path, query=query,
+            time=time.time(),
+            method=method,
+            path=path,
+            query=query,
             operation_id=None if match is None or isinstance(match, Miss) else match.operation.operation_id,
-            status=reply.status, violations=(violation,), headers=redact(headers), body=b"",
-            media_type=reply.media_type, duration_ms=0.0,
+            status=reply.status,
+            violations=(violation,),
+            headers=redact(headers),
+            body=b"",
+            media_type=reply.media_type,
+            duration_ms=0.0,
         )
 
     def _miss(self, incoming: Incoming, match: Miss | None) -> tuple[Reply, tuple[str, ...]]:
         if match is not None and match.status == 405:
             allowed = ", ".join(match.allowed)
-            body = error_body(f"method {incoming.method} is not allowed on {incoming.path}; allowed: {allowed}")
+            body = error_body(
+                f"method {incoming.method} is not allowed on {incoming.path}; allowed: {allowed}"
+            )
             return json_reply(405, body, [("allow", allowed)]), ()
         relative = match.path if match is not None else incoming.path
         nearest = match.nearest if match is not None else self.router.nearest(incoming.method, relative)
@@ -116,21 +147,34 @@ class Mock:
             if problems:
                 return violation_reply(400, problems)
         prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
+        response: Response | None
         if prefer.code is not None:
             status, response = prefer.code, response_for(op, prefer.code)
         else:
             status, response = success_response(op)
-        implied = behavior.implied(op, verdict.data) if behavior and behavior.implied and status < 300 else None
+        implied = (
+            behavior.implied(op, verdict.data) if behavior and behavior.implied and status < 300 else None
+        )
         accept = Accept.parse(incoming.header("accept"))
         documented = list(response.content) if response else []
         media_type, acceptable = negotiate(documented, accept, implied)
         if not acceptable and self.settings.strict_accept:
             wanted = incoming.header("accept")
-            return json_reply(406, error_body(
-                f"Accept {wanted!r} excludes {media_type}, the media type this request implies"))
-        exchange = Exchange(op, incoming, verdict.data, status, response, media_type,
-                            request_seed(self.settings.seed, op.operation_id, incoming),
-                            static=prefer.dynamic is False, example=prefer.example)
+            return json_reply(
+                406,
+                error_body(f"Accept {wanted!r} excludes {media_type}, the media type this request implies"),
+            )
+        exchange = Exchange(
+            op,
+            incoming,
+            verdict.data,
+            status,
+            response,
+            media_type,
+            request_seed(self.settings.seed, op.operation_id, incoming),
+            static=prefer.dynamic is False,
+            example=prefer.example,
+        )
         reply = self._render(exchange, behavior)
         if self.settings.check_responses:
             problems = check_reply(op, reply)
@@ -154,19 +198,23 @@ class Mock:
         else:
             body = media.render(ex, spec_media, self.services)
         given = behavior.headers(ex, value, self.services) if behavior and behavior.headers else {}
-        headers = [("content-type", media.content_type(media_type)),
-                   *documented_headers(ex.response, self.synthesizer, ex.rng("headers"), given)]
+        headers = [
+            ("content-type", media.content_type(media_type)),
+            *documented_headers(ex.response, self.synthesizer, ex.rng("headers"), given),
+        ]
         return Reply(ex.status, tuple(headers), body, media_type=media_type, notes=notes)
 
     def _value(self, ex: Exchange) -> JSON:
-        assert ex.response is not None and ex.media_type is not None
+        assert ex.response is not None
+        assert ex.media_type is not None
         spec_media = ex.response.content[ex.media_type]
         if ex.example is not None:
             if ex.example not in spec_media.examples:
                 names = ", ".join(repr(n) for n in spec_media.examples if n) or "none"
                 raise SelectionError(
                     f"no valid example named {ex.example!r} for {ex.operation.operation_id} "
-                    f"{ex.status} {ex.media_type}; named examples: {names}")
+                    f"{ex.status} {ex.media_type}; named examples: {names}"
+                )
             return spec_media.examples[ex.example]
         if ex.static and spec_media.examples:
             return next(iter(spec_media.examples.values()))

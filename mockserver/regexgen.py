@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import random
 import string
+import sys
 from functools import lru_cache
 from typing import Any
 
-try:  # Python 3.11+
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
+else:  # pragma: no cover - Python 3.10
+    import sre_constants
+    import sre_parse
 
 _CATEGORY_CHARS = {
     sre_constants.CATEGORY_DIGIT: string.digits,
@@ -63,9 +64,17 @@ def _emit(tree: Any, rng: random.Random, groups: dict[int, str]) -> str:
             out.append(rng.choice(_PRINTABLE))
         elif op is sre_constants.IN:
             out.append(_in_set(value, rng))
-        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)):
+        elif op in (
+            sre_constants.MAX_REPEAT,
+            sre_constants.MIN_REPEAT,
+            getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+        ):
             low, high, sub = value
-            high = low + _MAX_EXTRA_REPEAT if high is sre_constants.MAXREPEAT else min(high, low + _MAX_EXTRA_REPEAT)
+            high = (
+                low + _MAX_EXTRA_REPEAT
+                if high is sre_constants.MAXREPEAT
+                else min(high, low + _MAX_EXTRA_REPEAT)
+            )
             out.extend(_emit(sub, rng, groups) for _ in range(rng.randint(low, high)))
         elif op is sre_constants.SUBPATTERN:
             group, _add, _del, sub = value

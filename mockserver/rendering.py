@@ -28,8 +28,12 @@ def dump_json(value: JSON) -> bytes:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def json_reply(status: int, value: JSON, headers: Iterable[tuple[str, str]] = (), notes: tuple[str, ...] = ()) -> Reply:
-    return Reply(status, (("content-type", JSON_TYPE), *headers), dump_json(value), media_type=JSON_TYPE, notes=notes)
+def json_reply(
+    status: int, value: JSON, headers: Iterable[tuple[str, str]] = (), notes: tuple[str, ...] = ()
+) -> Reply:
+    return Reply(
+        status, (("content-type", JSON_TYPE), *headers), dump_json(value), media_type=JSON_TYPE, notes=notes
+    )
 
 
 def header_text(value: JSON) -> str:
@@ -42,8 +46,12 @@ def header_text(value: JSON) -> str:
     return str(value)
 
 
-def documented_headers(response: Response | None, synthesizer: Synthesizer, rng: random.Random,
-                       values: Mapping[str, JSON] | None = None) -> list[tuple[str, str]]:
+def documented_headers(
+    response: Response | None,
+    synthesizer: Synthesizer,
+    rng: random.Random,
+    values: Mapping[str, JSON] | None = None,
+) -> list[tuple[str, str]]:
     """Every documented header of `response`: given values first, else synthesized from its schema."""
     if response is None:
         return []
@@ -74,4 +82,6 @@ def violation_reply(status: int, violations: list[Violation] | tuple[Violation, 
         return json_reply(413, error_body(violations[0].message))
     if violations[0].rule == "parse":
         return json_reply(status, error_body(f"Invalid request body: {violations[0].message}", violations))
-    return json_reply(status, error_body(f"Invalid request parameters: {summarize(list(violations))}", violations))
+    return json_reply(
+        status, error_body(f"Invalid request parameters: {summarize(list(violations))}", violations)
+    )

@@ -27,9 +27,7 @@ class Miss:
 
 def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"({[^}]+})", template)
-    regex = "".join(
-        f"(?P<{_group(p[1:-1])}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts
-    )
+    regex = "".join(f"(?P<{_group(p[1:-1])}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(f"^{regex}$")
 
 
@@ -69,7 +67,7 @@ class Router:
         if path == self.base_path:
             return "/"
         if path.startswith(self.base_path) and path[len(self.base_path)] == "/":
-            return path[len(self.base_path):]
+            return path[len(self.base_path) :]
         return None
 
     def match(self, method: str, relative_path: str) -> Match | Miss:

@@ -20,8 +20,20 @@ from mockserver.types import JSON, Schema
 Direction = Literal["request", "response"]
 
 # Keywords whose value is one schema, a list of schemas, or a map of name -> schema.
-_ONE = ("additionalProperties", "items", "not", "additionalItems", "contains", "propertyNames",
-        "if", "then", "else", "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_ONE = (
+    "additionalProperties",
+    "items",
+    "not",
+    "additionalItems",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas")
 # OpenAPI-only keywords that mean nothing to a JSON Schema validator.
@@ -115,7 +127,9 @@ class Converter:
         properties = schema.get("properties")
         if not isinstance(properties, dict):
             return
-        banned = [name for name, sub in properties.items() if isinstance(sub, dict) and sub.get(hidden) is True]
+        banned = [
+            name for name, sub in properties.items() if isinstance(sub, dict) and sub.get(hidden) is True
+        ]
         if not banned:
             return
         out["properties"] = {**out["properties"], **{name: {"not": {}} for name in banned}}
@@ -129,7 +143,11 @@ def _format_functions() -> dict[str, Callable[[str], bool]]:
 
 def compile_validator(schema: Schema, openapi_version: str) -> jsonschema_rs.Validator:
     """A compiled validator for a converted schema (draft 4 for OAS 3.0, 2020-12 otherwise)."""
-    cls = jsonschema_rs.Draft4Validator if openapi_version.startswith("3.0") else jsonschema_rs.Draft202012Validator
+    cls = (
+        jsonschema_rs.Draft4Validator
+        if openapi_version.startswith("3.0")
+        else jsonschema_rs.Draft202012Validator
+    )
     return cls(schema, formats=_format_functions(), validate_formats=True)
 
 
@@ -147,8 +165,9 @@ class Compiled:
         return iter(self.validator.iter_errors(value))
 
 
-def compile_schema(schema: JSON, openapi_version: str, direction: Direction,
-                   recursive: dict[str, JSON] | None = None) -> Compiled:
+def compile_schema(
+    schema: JSON, openapi_version: str, direction: Direction, recursive: dict[str, JSON] | None = None
+) -> Compiled:
     """Convert and compile one OpenAPI schema object."""
     converter = Converter(openapi_version, direction, recursive or {})
     converted = converter.convert(schema)

@@ -129,7 +129,8 @@ def response_for(op: Operation, status: int) -> Response:
     documented = sorted(op.responses)
     if not op.documents(status):
         raise SelectionError(
-            f"status {status} is not documented for {op.operation_id} ({op.label}); documented: {', '.join(documented)}",
+            f"status {status} is not documented for {op.operation_id} ({op.label}); "
+            f"documented: {', '.join(documented)}",
             documented,
         )
     found = op.response(status)

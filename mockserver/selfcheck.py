@@ -27,14 +27,22 @@ def check_reply(op: Operation, reply: Reply) -> list[Violation]:
         if header.schema is not None:
             kinds = header.schema.schema.get("type")
             value = _typed(headers[name], kinds)
-            problems.extend(Violation(f"header.{name}", v.rule, v.message) for v in check_value(header.schema, value))
+            problems.extend(
+                Violation(f"header.{name}", v.rule, v.message) for v in check_value(header.schema, value)
+            )
     if not response.content:
         return problems
     media_type = bodies.media_type_of(headers.get("content-type", ""))
     if media_type not in response.content:
         documented = ", ".join(response.content)
-        return [*problems, Violation("header.content-type", "content-type",
-                                     f"{media_type or 'no Content-Type'} is not documented; documented: {documented}")]
+        return [
+            *problems,
+            Violation(
+                "header.content-type",
+                "content-type",
+                f"{media_type or 'no Content-Type'} is not documented; documented: {documented}",
+            ),
+        ]
     media = response.content[media_type]
     if media_type == JSON_TYPE or media_type.endswith("+json"):
         if reply.stream is not None:

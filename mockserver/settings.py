@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 
@@ -28,5 +29,7 @@ class Settings:
     def from_json(cls, text: str) -> Settings:
         raw = json.loads(text)
         known = {f.name for f in fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known
+        }
         return cls(**values)

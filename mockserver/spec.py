@@ -40,6 +40,7 @@ class Parameter:
     schema: Compiled | None
     style: str
     explode: bool
+    allow_empty: bool = False  # OAS `allowEmptyValue` (query only): `?id=` is refused unless true
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +207,9 @@ class _Builder:
     def build(self) -> Spec:
         self.find_bad_schema_examples()
         for direction in ("request", "response"):
-            self.converters[direction] = Converter(self.version, direction, self.recursive,
-                                                   bad_examples=self.bad_examples)
+            self.converters[direction] = Converter(
+                self.version, direction, self.recursive, bad_examples=self.bad_examples
+            )
         schemes = self.security_schemes()
         default_security = self.resolved.get("security")
         operations: list[Operation] = []
@@ -217,8 +219,9 @@ class _Builder:
                 op = item.get(method)
                 if isinstance(op, dict):
                     where = ("paths", path, method)
-                    operations.append(self.operation(path, method, op, shared_params, schemes,
-                                                     default_security, where))
+                    operations.append(
+                        self.operation(path, method, op, shared_params, schemes, default_security, where)
+                    )
         info = self.resolved.get("info") or {}
         return Spec(
             title=str(info.get("title", "")),
@@ -246,14 +249,23 @@ class _Builder:
             errors = list(validator.iter_errors(node["example"]))
             if errors:
                 self.bad_examples.add(id(node))
-                self.warnings.append(SpecWarning(
-                    format_location((*location, "example")),
-                    "example violates its own schema and is never served: " + _first(errors),
-                ))
+                self.warnings.append(
+                    SpecWarning(
+                        format_location((*location, "example")),
+                        "example violates its own schema and is never served: " + _first(errors),
+                    )
+                )
 
-    def operation(self, path: str, method: str, op: dict[str, Any], shared_params: list[Any],
-                  schemes: Mapping[str, SecurityScheme], default_security: Any,
-                  where: tuple[str, ...]) -> Operation:
+    def operation(
+        self,
+        path: str,
+        method: str,
+        op: dict[str, Any],
+        shared_params: list[Any],
+        schemes: Mapping[str, SecurityScheme],
+        default_security: Any,
+        where: tuple[str, ...],
+    ) -> Operation:
         params: dict[tuple[str, str], Parameter] = {}
         for raw in [*shared_params, *(op.get("parameters") or [])]:
             param = self.parameter(raw)
@@ -266,10 +278,12 @@ class _Builder:
             summary=str(op.get("summary") or op.get("description") or "").strip(),
             parameters=tuple(params.values()),
             request_body=self.request_body(op.get("requestBody"), (*where, "requestBody")),
-            responses=MappingProxyType({
-                str(status): self.response(str(status), resp, (*where, "responses", str(status)))
-                for status, resp in (op.get("responses") or {}).items()
-            }),
+            responses=MappingProxyType(
+                {
+                    str(status): self.response(str(status), resp, (*where, "responses", str(status)))
+                    for status, resp in (op.get("responses") or {}).items()
+                }
+            ),
             security=self.security(security_spec, schemes),
             tags=tuple(str(t) for t in op.get("tags") or ()),
         )
@@ -288,19 +302,24 @@ class _Builder:
             schema=self.compile(schema, "request"),
             style=style,
             explode=bool(raw.get("explode", style == "form")),
+            allow_empty=bool(raw.get("allowEmptyValue", False)),
         )
 
-    def media_types(self, content: Any, direction: Direction, where: tuple[str, ...]) -> Mapping[str, MediaType]:
+    def media_types(
+        self, content: Any, direction: Direction, where: tuple[str, ...]
+    ) -> Mapping[str, MediaType]:
         out: dict[str, MediaType] = {}
         for name, media in (content or {}).items():
             media = media or {}
             compiled = self.compile(media.get("schema"), direction)
-            out[name.lower()] = MediaType(name.lower(), compiled,
-                                          MappingProxyType(self.examples(media, compiled, (*where, name))))
+            out[name.lower()] = MediaType(
+                name.lower(), compiled, MappingProxyType(self.examples(media, compiled, (*where, name)))
+            )
         return MappingProxyType(out)
 
-    def examples(self, media: dict[str, Any], compiled: Compiled | None,
-                 where: tuple[str, ...]) -> dict[str, JSON]:
+    def examples(
+        self, media: dict[str, Any], compiled: Compiled | None, where: tuple[str, ...]
+    ) -> dict[str, JSON]:
         candidates: dict[str, tuple[JSON, tuple[str, ...]]] = {}
         if "example" in media:
             candidates[""] = (media["example"], (*where, "example"))
@@ -311,10 +330,12 @@ class _Builder:
         for name, (value, location) in candidates.items():
             errors = list(compiled.errors(value)) if compiled is not None else []
             if errors:
-                self.warnings.append(SpecWarning(
-                    format_location(location),
-                    "example violates its own schema and is never served: " + _first(errors),
-                ))
+                self.warnings.append(
+                    SpecWarning(
+                        format_location(location),
+                        "example violates its own schema and is never served: " + _first(errors),
+                    )
+                )
             else:
                 valid[name] = value
         return valid
@@ -322,8 +343,10 @@ class _Builder:
     def request_body(self, raw: Any, where: tuple[str, ...]) -> RequestBody | None:
         if not isinstance(raw, dict):
             return None
-        return RequestBody(bool(raw.get("required", False)),
-                           self.media_types(raw.get("content"), "request", (*where, "content")))
+        return RequestBody(
+            bool(raw.get("required", False)),
+            self.media_types(raw.get("content"), "request", (*where, "content")),
+        )
 
     def response(self, status: str, raw: dict[str, Any], where: tuple[str, ...]) -> Response:
         headers = tuple(
@@ -331,8 +354,12 @@ class _Builder:
             for name, h in (raw.get("headers") or {}).items()
             if isinstance(h, dict)
         )
-        return Response(status, str(raw.get("description", "")), headers,
-                        self.media_types(raw.get("content"), "response", (*where, "content")))
+        return Response(
+            status,
+            str(raw.get("description", "")),
+            headers,
+            self.media_types(raw.get("content"), "response", (*where, "content")),
+        )
 
     def security_schemes(self) -> Mapping[str, SecurityScheme]:
         out: dict[str, SecurityScheme] = {}
@@ -342,8 +369,9 @@ class _Builder:
             if kind == "http" and str(raw.get("scheme", "")).lower() in ("bearer", "basic"):
                 out[name] = SecurityScheme(name, str(raw["scheme"]).lower())
             elif kind == "apiKey":
-                out[name] = SecurityScheme(name, "apiKey", str(raw.get("in", "header")),
-                                           str(raw.get("name", "")).lower())
+                out[name] = SecurityScheme(
+                    name, "apiKey", str(raw.get("in", "header")), str(raw.get("name", "")).lower()
+                )
             else:  # oauth2, openIdConnect, mutualTLS: the bearer token is what reaches us
                 out[name] = SecurityScheme(name, "bearer" if kind in ("oauth2", "openIdConnect") else "other")
         return out

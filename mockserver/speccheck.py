@@ -32,7 +32,9 @@ def _meta_validator(version: str) -> tuple[jsonschema_rs.Validator, dict[str, An
     if found is None or not found.submodule_search_locations:
         raise SpecLoadError("openapi-spec-validator (for the OpenAPI meta-schemas) is not installed")
     folder = "v3.0" if version.startswith("3.0") else "v3.1"
-    path = Path(next(iter(found.submodule_search_locations))) / "resources" / "schemas" / folder / "schema.json"
+    path = (
+        Path(next(iter(found.submodule_search_locations))) / "resources" / "schemas" / folder / "schema.json"
+    )
     schema = json.loads(path.read_text(encoding="utf-8"))
     return jsonschema_rs.validator_for(schema), schema
 
@@ -57,10 +59,7 @@ def check_document(raw: JSON, source: str, text: str) -> None:
         hint = " (Swagger 2.0 is not supported)" if "swagger" in raw else ""
         raise SpecLoadError(f"{source}: `openapi` must be 3.0.x or 3.1.x, found {version!r}{hint}")
     validator, meta = _meta_validator(version)
-    problems = [
-        (_location(v.location), v.message)
-        for v in explain(validator.iter_errors(raw), meta)
-    ]
+    problems = [(_location(v.location), v.message) for v in explain(validator.iter_errors(raw), meta)]
     if problems:
         _fail(source, text, problems)
     problems = list(semantic_problems(raw))
@@ -93,7 +92,10 @@ def semantic_problems(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ..
             op_id = op.get("operationId")
             if isinstance(op_id, str):
                 if op_id in seen:
-                    yield (*where, "operationId"), f"duplicate operationId {op_id!r} (also at {format_location(seen[op_id])})"
+                    yield (
+                        (*where, "operationId"),
+                        f"duplicate operationId {op_id!r} (also at {format_location(seen[op_id])})",
+                    )
                 seen[op_id] = where
             declared = {
                 p.get("name")
@@ -101,8 +103,10 @@ def semantic_problems(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ..
                 if isinstance(p, dict) and p.get("in") == "path"
             }
             for name in sorted(template_names - declared):
-                if any(isinstance(p, dict) and "$ref" in p for p in [*(item.get("parameters") or []),
-                                                                      *(op.get("parameters") or [])]):
+                if any(
+                    isinstance(p, dict) and "$ref" in p
+                    for p in [*(item.get("parameters") or []), *(op.get("parameters") or [])]
+                ):
                     break  # a referenced parameter may declare it; resolution checks the rest
                 yield where, f"path parameter {{{name}}} is not declared in `parameters`"
     yield from _invalid_defaults(raw)
@@ -119,7 +123,10 @@ def _invalid_defaults(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ..
         validator = compile_validator(converter.convert(node), version)
         errors = list(validator.iter_errors(node["default"]))
         if errors:
-            yield (*location, "default"), f"default {node['default']!r} violates its schema: {errors[0].message}"
+            yield (
+                (*location, "default"),
+                f"default {node['default']!r} violates its schema: {errors[0].message}",
+            )
 
 
 def _has_refs(node: JSON) -> bool:
@@ -135,13 +142,18 @@ _SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
-def schema_nodes(raw: JSON, resolved: JSON) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any], dict[str, Any]]]:
+def schema_nodes(
+    raw: JSON, resolved: JSON
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any], dict[str, Any]]]:
     """Every schema object written in the document: (location, resolved node, raw node).
 
     Walks the raw and the resolved trees side by side, so each schema is visited once, at the
     place it is written (a `$ref` is skipped; its target is visited where it lives).
     """
-    def schemas(loc: tuple[str | int, ...], r: Any, x: Any) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
+
+    def schemas(
+        loc: tuple[str | int, ...], r: Any, x: Any
+    ) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
         if not isinstance(r, dict) or "$ref" in r or not isinstance(x, dict):
             return
         yield loc, x, r
@@ -156,7 +168,9 @@ def schema_nodes(raw: JSON, resolved: JSON) -> Iterator[tuple[tuple[str | int, .
                 for name, sub in r[key].items():
                     yield from schemas((*loc, key, name), sub, (x.get(key) or {}).get(name))
 
-    def content(loc: tuple[str | int, ...], r: Any, x: Any) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
+    def content(
+        loc: tuple[str | int, ...], r: Any, x: Any
+    ) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
         if not isinstance(r, dict) or "$ref" in r or not isinstance(x, dict):
             return
         for name, media in (r.get("content") or {}).items():
@@ -170,7 +184,9 @@ def schema_nodes(raw: JSON, resolved: JSON) -> Iterator[tuple[tuple[str | int, .
         if "schema" in r and "in" in r:  # a parameter object
             yield from schemas((*loc, "schema"), r.get("schema"), x.get("schema"))
 
-    def params(loc: tuple[str | int, ...], r: Any, x: Any) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
+    def params(
+        loc: tuple[str | int, ...], r: Any, x: Any
+    ) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
         for i, p in enumerate(r or []):
             xp = (x or [None] * (i + 1))[i] if isinstance(x, list) and i < len(x) else None
             yield from content((*loc, i), p, xp)
@@ -183,7 +199,9 @@ def schema_nodes(raw: JSON, resolved: JSON) -> Iterator[tuple[tuple[str | int, .
         for name, sub in (components.get(kind) or {}).items():
             target = (rcomponents.get(kind) or {}).get(name)
             if kind == "headers" and isinstance(sub, dict) and "$ref" not in sub and isinstance(target, dict):
-                yield from schemas(("components", kind, name, "schema"), sub.get("schema"), target.get("schema"))
+                yield from schemas(
+                    ("components", kind, name, "schema"), sub.get("schema"), target.get("schema")
+                )
             else:
                 yield from content(("components", kind, name), sub, target)
     for path, item in (raw.get("paths") or {}).items():
@@ -199,4 +217,6 @@ def schema_nodes(raw: JSON, resolved: JSON) -> Iterator[tuple[tuple[str | int, .
             yield from params((*where, "parameters"), op.get("parameters"), rop.get("parameters"))
             yield from content((*where, "requestBody"), op.get("requestBody"), rop.get("requestBody"))
             for status, resp in (op.get("responses") or {}).items():
-                yield from content((*where, "responses", str(status)), resp, (rop.get("responses") or {}).get(status))
+                yield from content(
+                    (*where, "responses", str(status)), resp, (rop.get("responses") or {}).get(status)
+                )

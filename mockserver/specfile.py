@@ -37,9 +37,7 @@ Yaml12Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT, _TIMESTAMP)]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
-Yaml12Loader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+Yaml12Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 Yaml12Loader.add_implicit_resolver(
     _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
 )
@@ -84,8 +82,8 @@ def parse_document(text: str, source: str) -> JSON:
     stripped = text.lstrip()
     try:
         if stripped.startswith("{"):
-            return json.loads(text)  # type: ignore[no-any-return]
-        return yaml.load(text, Loader=Yaml12Loader)  # type: ignore[no-any-return]  # noqa: S506
+            return json.loads(text)
+        return yaml.load(text, Loader=Yaml12Loader)  # a safe loader (SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source

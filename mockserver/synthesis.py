@@ -44,20 +44,30 @@ class Synthesizer:
             self._validators[id(schema)] = entry
         return entry[1]
 
-    def valid_value(self, compiled: Compiled, rng: random.Random, *, examples: bool = True,
-                    attempts: int = 8) -> JSON:
+    def valid_value(
+        self, compiled: Compiled, rng: random.Random, *, examples: bool = True, attempts: int = 8
+    ) -> JSON:
         """A value valid under `compiled`, or SynthesisError after `attempts` tries."""
         last_errors: list[str] = []
         for attempt in range(attempts):
-            value = self.value(compiled.schema, rng, examples=examples and attempt < attempts - 1,
-                               root=compiled.schema)
+            value = self.value(
+                compiled.schema, rng, examples=examples and attempt < attempts - 1, root=compiled.schema
+            )
             if compiled.is_valid(value):
                 return value
             last_errors = [e.message for e in list(compiled.errors(value))[:3]]
         raise SynthesisError("; ".join(last_errors) or "no valid value found")
 
-    def value(self, schema: Schema, rng: random.Random, *, name: str = "", examples: bool = True,
-              root: Schema | None = None, depth: int = 0) -> JSON:
+    def value(
+        self,
+        schema: Schema,
+        rng: random.Random,
+        *,
+        name: str = "",
+        examples: bool = True,
+        root: Schema | None = None,
+        depth: int = 0,
+    ) -> JSON:
         """One value for `schema` (not checked; see valid_value)."""
         return _Walk(self, rng, examples, root or schema).node(schema, name, depth)
 
@@ -73,7 +83,7 @@ class _Walk:
 
     def node(self, schema: Any, name: str, depth: int) -> JSON:
         if not isinstance(schema, dict):
-            return None if schema is not False else None
+            return None  # `true` (anything) and `false` (nothing valid): null is the best attempt
         if "$ref" in schema:
             return self.node(self._deref(schema["$ref"]), name, depth + 1)
         if "const" in schema:
@@ -82,7 +92,12 @@ class _Walk:
             return self._enum(schema)
         if "allOf" in schema:
             return self.node(merge_all_of(schema), name, depth)
-        if self.examples and "example" in schema and self._leafish(schema) and self.rng.random() < _EXAMPLE_PROBABILITY:
+        if (
+            self.examples
+            and "example" in schema
+            and self._leafish(schema)
+            and self.rng.random() < _EXAMPLE_PROBABILITY
+        ):
             return copy.deepcopy(schema["example"])
         branches = schema.get("oneOf") or schema.get("anyOf")
         if branches:
@@ -134,7 +149,11 @@ class _Walk:
         kind = schema.get("type")
         if kind is not None:
             allowed = {kind} if isinstance(kind, str) else set(kind)
-            typed = [o for o in options if _json_type(o) in allowed or (_json_type(o) == "integer" and "number" in allowed)]
+            typed = [
+                o
+                for o in options
+                if _json_type(o) in allowed or (_json_type(o) == "integer" and "number" in allowed)
+            ]
             options = typed or options
         non_null = [o for o in options if o is not None]
         return copy.deepcopy(self.rng.choice(non_null or options))
@@ -151,7 +170,9 @@ class _Walk:
             value = self.node(target, name, depth + 1)
             if not exclusive:
                 return value
-            matches = sum(1 for b in branches if isinstance(b, dict) and self.owner._validator(b).is_valid(value))
+            matches = sum(
+                1 for b in branches if isinstance(b, dict) and self.owner._validator(b).is_valid(value)
+            )
             if matches == 1:
                 return value
         return self.node(order[0], name, depth + 1)
@@ -317,10 +338,13 @@ def merge_all_of(schema: Schema) -> Schema:
             if key not in merged:
                 merged[key] = value
             elif key == "properties":
-                merged[key] = {**merged[key], **{
-                    n: merge_all_of({"allOf": [merged[key][n], s]}) if n in merged[key] else s
-                    for n, s in value.items()
-                }}
+                merged[key] = {
+                    **merged[key],
+                    **{
+                        n: merge_all_of({"allOf": [merged[key][n], s]}) if n in merged[key] else s
+                        for n, s in value.items()
+                    },
+                }
             elif key == "required":
                 merged[key] = list(dict.fromkeys([*merged[key], *value]))
             elif key in ("minimum", "minLength", "minItems", "minProperties"):
@@ -348,30 +372,50 @@ def _string_for_name(name: str, rng: random.Random) -> str:
 
 
 _NAME_RULES: tuple[tuple[Callable[[str, str], bool], Callable[[random.Random], str]], ...] = (
-    (lambda n, lo: lo in ("id", "uuid", "requestid") or n.endswith(("Id", "_id")),
-     lambda r: formats.example_for("uuid", r) or ""),
-    (lambda n, lo: "url" in lo or lo in ("href", "link", "uri", "modelsource"),
-     lambda r: formats.example_for("uri", r) or ""),
+    (
+        lambda n, lo: lo in ("id", "uuid", "requestid") or n.endswith(("Id", "_id")),
+        lambda r: formats.example_for("uuid", r) or "",
+    ),
+    (
+        lambda n, lo: "url" in lo or lo in ("href", "link", "uri", "modelsource"),
+        lambda r: formats.example_for("uri", r) or "",
+    ),
     (lambda n, lo: "email" in lo, lambda r: formats.example_for("email", r) or ""),
-    (lambda n, lo: n.endswith(("At", "_at")) or lo in ("timestamp", "date", "datetime") or lo.endswith("date"),
-     formats.synthetic_datetime),
+    (
+        lambda n, lo: (
+            n.endswith(("At", "_at")) or lo in ("timestamp", "date", "datetime") or lo.endswith("date")
+        ),
+        formats.synthetic_datetime,
+    ),
     (lambda n, lo: lo in ("name", "fullname", "author", "username"), text.person),
     (lambda n, lo: lo == "title", text.title),
     (lambda n, lo: lo == "slug" or lo.endswith("slug"), text.slug),
-    (lambda n, lo: lo in ("description", "content", "text", "notes", "message", "prompt", "summary", "reasoning_content"),
-     lambda r: text.sentence(r)),
-    (lambda n, lo: lo in ("token", "apikey", "secret", "signature", "key"),
-     lambda r: text.token(r, 32)),
+    (
+        lambda n, lo: (
+            lo
+            in (
+                "description",
+                "content",
+                "text",
+                "notes",
+                "message",
+                "prompt",
+                "summary",
+                "reasoning_content",
+            )
+        ),
+        lambda r: text.sentence(r),
+    ),
+    (lambda n, lo: lo in ("token", "apikey", "secret", "signature", "key"), lambda r: text.token(r, 32)),
     (lambda n, lo: lo == "address", lambda r: "0x" + text.hex_id(r, 40)),
     (lambda n, lo: lo in ("sku", "model", "modelid", "apimodelid"), text.slug),
-    (lambda n, lo: lo in ("tag", "tags", "trait", "traits", "word", "data"),
-     lambda r: text.slug(r)),
+    (lambda n, lo: lo in ("tag", "tags", "trait", "traits", "word", "data"), lambda r: text.slug(r)),
 )
 
 
 def _number_range_for_name(name: str, integer: bool) -> tuple[int, int]:
     lower = name.lower()
-    if lower in ("created", "updated", "timestamp") or lower.endswith(("_at", "time")) and integer:
+    if lower in ("created", "updated", "timestamp") or (lower.endswith(("_at", "time")) and integer):
         return formats.EPOCH, formats.EPOCH + 365 * 86_400
     if "token" in lower:
         return 1, 500

@@ -5,21 +5,32 @@ from __future__ import annotations
 import random
 import string
 
-WORDS = (
-    "the a of to and in is that for it on with as was by at from this be are or an which light "
-    "water city canal bridge boat island glass mask music market story river stone night morning "
-    "painting palace square bell tower harbor merchant map voyage lantern festival garden window "
-    "quiet bright ancient narrow golden blue warm silent gentle distant careful curious simple clear "
-    "reflects carries connects follows shapes reveals holds crosses explains builds remembers opens "
-    "people travelers artists builders sailors readers friends neighbors visitors historians"
-).split()
-NOUNS = (
-    "canal bridge gondola lagoon piazza palazzo campanile regatta lantern harbor mosaic fresco "
-    "island market glass mask sunrise tide marble archive compass atlas violin"
-).split()
-ADJECTIVES = "quiet golden narrow ancient bright gentle distant silver crimson patient swift calm".split()
-FIRST_NAMES = "Ada Marco Lucia Grace Alan Elena Paolo Sofia Niklaus Chiara Tomas Irene Dario Bianca".split()
-LAST_NAMES = "Rossi Lovelace Bianchi Hopper Turing Conti Ricci Moretti Galli Costa Fontana Greco".split()
+# Word lists as whitespace-separated text: easier to read and extend than one quoted word per line.
+WORDS = tuple(
+    """
+    the a of to and in is that for it on with as was by at from this be are or an which light water
+    city canal bridge boat island glass mask music market story river stone night morning painting
+    palace square bell tower harbor merchant map voyage lantern festival garden window quiet bright
+    ancient narrow golden blue warm silent gentle distant careful curious simple clear reflects
+    carries connects follows shapes reveals holds crosses explains builds remembers opens people
+    travelers artists builders sailors readers friends neighbors visitors historians
+    """.split()
+)
+NOUNS = tuple(
+    """
+    canal bridge gondola lagoon piazza palazzo campanile regatta lantern harbor mosaic fresco island
+    market glass mask sunrise tide marble archive compass atlas violin
+    """.split()
+)
+ADJECTIVES = tuple(
+    "quiet golden narrow ancient bright gentle distant silver crimson patient swift calm".split()
+)
+FIRST_NAMES = tuple(
+    "Ada Marco Lucia Grace Alan Elena Paolo Sofia Niklaus Chiara Tomas Irene Dario Bianca".split()
+)
+LAST_NAMES = tuple(
+    "Rossi Lovelace Bianchi Hopper Turing Conti Ricci Moretti Galli Costa Fontana Greco".split()
+)
 
 
 def words(rng: random.Random, n: int) -> list[str]:

@@ -29,7 +29,9 @@ _EMPTY: Mapping[str, bytes] = MappingProxyType({})
 class RequestData:
     """What the request says, typed by the spec (for synthesis, behaviors and the call log)."""
 
-    params: Mapping[str, Mapping[str, JSON]]  # {"query": {...}, "path": {...}, "header": {...}, "cookie": {...}}
+    params: Mapping[
+        str, Mapping[str, JSON]
+    ]  # {"query": {...}, "path": {...}, "header": {...}, "cookie": {...}}
     media_type: str | None  # the documented request media type selected by Content-Type
     body: JSON  # the parsed body; None when there is none
     files: Mapping[str, bytes] = field(default_factory=dict)  # multipart file parts
@@ -58,8 +60,10 @@ def check_value(compiled: Compiled | None, value: JSON, prefix: str = "") -> lis
 def _check_param(param: Parameter, value: JSON) -> list[Violation]:
     violations = check_value(param.schema, value)
     prefix = f"{param.location}.{param.name}"
-    return [Violation(prefix + ("" if v.location == "body" else _suffix(v.location)), v.rule, v.message)
-            for v in violations]
+    return [
+        Violation(prefix + ("" if v.location == "body" else _suffix(v.location)), v.rule, v.message)
+        for v in violations
+    ]
 
 
 def _suffix(location: str) -> str:
@@ -90,8 +94,9 @@ def _credential(scheme: SecurityScheme, incoming: Incoming, query: list[tuple[st
     return incoming.header("authorization") or None
 
 
-def check_security(op: Operation, incoming: Incoming, query: list[tuple[str, str]],
-                   authorize: Authorize | None) -> tuple[str | None, Violation | None]:
+def check_security(
+    op: Operation, incoming: Incoming, query: list[tuple[str, str]], authorize: Authorize | None
+) -> tuple[str | None, Violation | None]:
     """(credential presented, violation if the operation's security is not satisfied)."""
     alternatives = op.security.alternatives
     if not alternatives:
@@ -115,16 +120,21 @@ def check_security(op: Operation, incoming: Incoming, query: list[tuple[str, str
     if "bearer" in schemes:
         header = incoming.header("authorization")
         if header and not header.lower().startswith("bearer "):
-            return None, Violation("header.authorization", "auth",
-                                   "the Authorization header must use the Bearer scheme: 'Bearer <API key>'")
-        return None, Violation("header.authorization", "auth",
-                               "missing credentials: send 'Authorization: Bearer <API key>'")
+            return None, Violation(
+                "header.authorization",
+                "auth",
+                "the Authorization header must use the Bearer scheme: 'Bearer <API key>'",
+            )
+        return None, Violation(
+            "header.authorization", "auth", "missing credentials: send 'Authorization: Bearer <API key>'"
+        )
     names = ", ".join(sorted({s.parameter for alt in alternatives for s in alt}))
     return None, Violation("credentials", "auth", f"missing credentials ({names})")
 
 
-def validate_request(op: Operation, incoming: Incoming, path_params: Mapping[str, str],
-                     authorize: Authorize | None = None) -> Verdict:
+def validate_request(
+    op: Operation, incoming: Incoming, path_params: Mapping[str, str], authorize: Authorize | None = None
+) -> Verdict:
     """Check one request against its operation."""
     query = query_pairs(incoming.query_string) if incoming.query_string else []
     credential, auth_violation = check_security(op, incoming, query, authorize)
@@ -132,8 +142,9 @@ def validate_request(op: Operation, incoming: Incoming, path_params: Mapping[str
         empty = RequestData(MappingProxyType({}), None, None, credential=credential)
         return Verdict(empty, (auth_violation,), 401)
 
-    params, violations = read_parameters(op.parameters, query, incoming.headers, path_params,
-                                         incoming.header("cookie"), _check_param)
+    params, violations = read_parameters(
+        op.parameters, query, incoming.headers, path_params, incoming.header("cookie"), _check_param
+    )
     data = RequestData(params, None, None, credential=credential)
     request_body = op.request_body
     if request_body is None:
@@ -146,20 +157,34 @@ def validate_request(op: Operation, incoming: Incoming, path_params: Mapping[str
         return Verdict(data, tuple(violations), 400 if violations else 0)
     documented = ", ".join(request_body.content) or "none"
     if not content_type:
-        return Verdict(data, (Violation("header.content-type", "content-type",
-                                        f"missing Content-Type; documented: {documented}"),), 415)
+        return Verdict(
+            data,
+            (
+                Violation(
+                    "header.content-type", "content-type", f"missing Content-Type; documented: {documented}"
+                ),
+            ),
+            415,
+        )
     media_type = bodies.select_media_type(content_type, request_body.content)
     if media_type is None:
         message = f"unsupported Content-Type {bodies.media_type_of(content_type)!r}; documented: {documented}"
         return Verdict(data, (Violation("header.content-type", "content-type", message),), 415)
 
     media = request_body.content[media_type]
+    if not incoming.body:
+        if request_body.required:
+            violations.append(Violation("body", "required", "request body is required"))
+        return Verdict(
+            RequestData(params, media_type, None, credential=credential),
+            tuple(violations),
+            400 if violations else 0,
+        )
     files: Mapping[str, bytes] = _EMPTY
+    opaque = False
     try:
-        if not incoming.body:
-            body: JSON = None
-        elif bodies.is_json(media_type):
-            body = bodies.parse_json(incoming.body)
+        if bodies.is_json(media_type):
+            body: JSON = bodies.parse_json(incoming.body)
         elif bodies.is_form(media_type):
             form = bodies.parse_form(incoming.body, media_type, content_type)
             body = coerce_fields(form.fields, media.schema.schema if media.schema else None)
@@ -167,15 +192,12 @@ def validate_request(op: Operation, incoming: Incoming, path_params: Mapping[str
         elif media_type.startswith("text/"):
             body = incoming.body.decode("utf-8")
         else:
-            body = None  # opaque bytes (octet-stream, images): nothing to validate beyond presence
+            body, opaque = None, True  # octet-stream, images: nothing to validate beyond presence
     except (bodies.BodyError, UnicodeDecodeError) as exc:
         violations.append(Violation("body", "parse", str(exc)))
         return Verdict(RequestData(params, media_type, None, credential=credential), tuple(violations), 400)
 
-    data = RequestData(params, media_type, body, files, credential)
-    if body is None and incoming.body == b"":
-        if request_body.required:
-            violations.append(Violation("body", "required", "request body is required"))
-    elif body is not None:
+    if not opaque:
         violations.extend(check_value(media.schema, body))
+    data = RequestData(params, media_type, body, files, credential)
     return Verdict(data, tuple(violations), 400 if violations else 0)

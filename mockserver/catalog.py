@@ -1,0 +1,493 @@
+"""The model catalog, public characters and image styles that the mock serves and checks requests by.
+
+A fixtures directory (the bundled one, or a user's own via `--fixtures DIR`) holds:
+
+    models.yaml        required: `models` (ModelResponse objects as served), `traits` and
+                       `compatibility` (per model type: name -> model id)
+    characters.yaml    optional: `characters` (items of GET /characters)
+    image_styles.yaml  optional: `styles` (names served by GET /image/styles)
+
+Loading checks what hand-edited files get wrong: duplicate ids, unknown model types, trait and
+alias targets that are missing or of another type, `model_spec.traits` that disagree with the
+trait maps. Whether the objects match the spec's schemas is proven by the tests instead, so that
+start-up does not have to compile the contract a second time.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from mockserver.specfile import SpecLoadError, Yaml12Loader, format_location, line_of, parse_document
+
+# The `type` enum of ModelResponse. The order is also the order in which `Catalog.model` tries
+# traits and aliases when no type is given, so that "default" means the default text model.
+MODEL_TYPES = ("text", "image", "inpaint", "upscale", "tts", "embedding")
+
+# The boolean capabilities of ModelResponse (`quantization` is the one non-boolean).
+CAPABILITIES = (
+    "optimizedForCode",
+    "supportsFunctionCalling",
+    "supportsReasoning",
+    "supportsResponseSchema",
+    "supportsVision",
+    "supportsWebSearch",
+    "supportsLogProbs",
+)
+
+# Price kinds: where the USD price sits under model_spec.pricing, and the billing SKU suffix
+# (the SKU is "<model id>-<suffix>", as in the spec's billing example "llama-3.3-70b-llm-output-mtoken").
+#   input, output   text models, USD per 1M prompt / completion tokens
+#   generation      image and inpaint models, USD per image
+#   upscale-2x/4x   image, inpaint and upscale models, USD per upscaled image
+#   audio           tts models, USD per 1M input characters
+#   embedding       embedding models, USD per 1M input tokens
+PRICE_KINDS: Mapping[str, tuple[tuple[str, ...], str]] = MappingProxyType(
+    {
+        "input": (("input",), "llm-input-mtoken"),
+        "output": (("output",), "llm-output-mtoken"),
+        "generation": (("generation",), "image-unit"),
+        "upscale-2x": (("upscale", "2x"), "image-upscale-2x"),
+        "upscale-4x": (("upscale", "4x"), "image-upscale-4x"),
+        "audio": (("input",), "audio-mchar"),
+        "embedding": (("input",), "embedding-mtoken"),
+    }
+)
+
+# Which kinds a model of each type is billed by. The upscaler's pricing has a `generation` entry
+# only because the spec's image pricing variant requires one; it is not a billable kind.
+KINDS_BY_TYPE: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "text": ("input", "output"),
+        "image": ("generation", "upscale-2x", "upscale-4x"),
+        "inpaint": ("generation", "upscale-2x", "upscale-4x"),
+        "upscale": ("upscale-2x", "upscale-4x"),
+        "tts": ("audio",),
+        "embedding": ("embedding",),
+    }
+)
+
+MODELS_FILE = "models.yaml"
+CHARACTERS_FILE = "characters.yaml"
+STYLES_FILE = "image_styles.yaml"
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class CatalogError(ValueError):
+    """A fixtures file is missing, unreadable or inconsistent. The message names file and location."""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One catalog model. `data` is the ModelResponse object as served: treat it as read-only.
+
+    Models compare and hash by id and type only (their data is a plain dict).
+    """
+
+    id: str
+    type: str
+    data: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def model_spec(self) -> Mapping[str, Any]:
+        spec = self.data.get("model_spec")
+        return spec if isinstance(spec, Mapping) else _EMPTY
+
+    @property
+    def name(self) -> str:
+        return str(self.model_spec.get("name") or self.id)
+
+    @property
+    def capabilities(self) -> Mapping[str, Any]:
+        """Only text models have capabilities; every other type gets an empty mapping."""
+        caps = self.model_spec.get("capabilities")
+        return caps if isinstance(caps, Mapping) else _EMPTY
+
+    @property
+    def constraints(self) -> Mapping[str, Any]:
+        constraints = self.model_spec.get("constraints")
+        return constraints if isinstance(constraints, Mapping) else _EMPTY
+
+    @property
+    def pricing(self) -> Mapping[str, Any]:
+        pricing = self.model_spec.get("pricing")
+        return pricing if isinstance(pricing, Mapping) else _EMPTY
+
+    @property
+    def traits(self) -> tuple[str, ...]:
+        return tuple(self.model_spec.get("traits") or ())
+
+    @property
+    def voices(self) -> tuple[str, ...]:
+        return tuple(self.model_spec.get("voices") or ())
+
+    @property
+    def context_tokens(self) -> int:
+        """availableContextTokens; 0 where the spec does not give one (every non-text model)."""
+        value = self.model_spec.get("availableContextTokens")
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+    @property
+    def offline(self) -> bool:
+        return self.model_spec.get("offline") is True
+
+    @property
+    def is_code(self) -> bool:
+        return self.type == "text" and self.supports("optimizedForCode")
+
+    def supports(self, capability: str) -> bool:
+        """A boolean capability by its spec name or without the `supports` prefix.
+
+        `supports("FunctionCalling")`, `supports("supportsFunctionCalling")` and
+        `supports("optimizedForCode")` all work. An unknown name raises ValueError rather than
+        answering False, because a misspelt capability would otherwise silently disable a check.
+        """
+        key = (
+            capability if capability in CAPABILITIES else "supports" + capability[:1].upper() + capability[1:]
+        )
+        if key not in CAPABILITIES:
+            raise ValueError(f"unknown capability {capability!r}; known: {', '.join(CAPABILITIES)}")
+        return self.capabilities.get(key) is True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Catalog:
+    """Models, trait and alias maps, characters and styles; build it with `load_catalog`."""
+
+    all_models: tuple[Model, ...]
+    trait_maps: Mapping[str, Mapping[str, str]]  # model type -> trait name -> model id
+    compat_maps: Mapping[str, Mapping[str, str]]  # model type -> foreign name -> model id
+    characters: tuple[Mapping[str, Any], ...] = ()
+    styles: tuple[str, ...] = ()
+    source: str = MODELS_FILE  # the models file, for messages
+    _by_id: Mapping[str, Model] = field(init=False, repr=False)
+    _by_slug: Mapping[str, Mapping[str, Any]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({m.id: m for m in self.all_models}))
+        object.__setattr__(self, "_by_slug", MappingProxyType({str(c["slug"]): c for c in self.characters}))
+
+    def models(self, type: str = "text") -> tuple[Model, ...]:
+        """Models of one type in file order; "all" is every model, "code" the code-optimized text models."""
+        if type == "all":
+            return self.all_models
+        if type == "code":
+            return tuple(m for m in self.all_models if m.is_code)
+        _check_type(type)
+        return tuple(m for m in self.all_models if m.type == type)
+
+    def ids(self, type: str) -> tuple[str, ...]:
+        return tuple(m.id for m in self.models(type))
+
+    def model(self, name: str, type: str | None = None) -> Model | None:
+        """The model a request's `model` field names, or None.
+
+        `name` may be a model id, a trait ("default", "fastest") or a compatibility alias
+        ("gpt-4o"), optionally followed by Venice feature suffixes ("qwen3-4b:strip_thinking_response=true").
+        With a type (including "code"), only a model of that type is returned: a known id of
+        another type gives None. Without a type (or "all"), ids of every type match, and traits and
+        aliases are tried type by type in MODEL_TYPES order.
+        """
+        types: tuple[str, ...]
+        if type is None or type == "all":
+            types = MODEL_TYPES
+        elif type == "code":
+            types = ("text",)
+        else:
+            _check_type(type)
+            types = (type,)
+        base = name.partition(":")[0]
+        for candidate in self._candidates(base, types):
+            if candidate is not None and candidate.type in types and (type != "code" or candidate.is_code):
+                return candidate
+        return None
+
+    def _candidates(self, base: str, types: Sequence[str]) -> Iterator[Model | None]:
+        # Ids first, then traits, then aliases: the loader rejects traits and aliases that are
+        # also ids, so this order only matters between a trait and an alias of the same name.
+        yield self._by_id.get(base)
+        for kind in (self.trait_maps, self.compat_maps):
+            for model_type in types:
+                target = kind[model_type].get(base)
+                if target is not None:
+                    yield self._by_id.get(target)
+
+    def traits(self, type: str = "text") -> Mapping[str, str]:
+        _check_type(type)
+        return self.trait_maps[type]
+
+    def compatibility(self, type: str = "text") -> Mapping[str, str]:
+        _check_type(type)
+        return self.compat_maps[type]
+
+    def character(self, slug: str) -> Mapping[str, Any] | None:
+        return self._by_slug.get(slug)
+
+    def sku(self, model_id: str, kind: str) -> str:
+        """The billing SKU of one price kind of a model, e.g. sku("llama-3.3-70b", "output") ->
+        "llama-3.3-70b-llm-output-mtoken". The kinds are listed at PRICE_KINDS; a kind that does not
+        apply to the model's type (KINDS_BY_TYPE) raises ValueError, an unknown id KeyError."""
+        model = self._billable(model_id, kind)
+        return f"{model.id}-{PRICE_KINDS[kind][1]}"
+
+    def unit_price_usd(self, model_id: str, kind: str) -> float:
+        """The USD price of one unit of `kind` (see PRICE_KINDS for the units) from the model's pricing."""
+        model = self._billable(model_id, kind)
+        node: Any = model.pricing
+        path = PRICE_KINDS[kind][0]
+        for key in (*path, "usd"):
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if not isinstance(node, (int, float)) or isinstance(node, bool):
+            where = ".".join(("model_spec", "pricing", *path, "usd"))
+            raise CatalogError(f"{self.source}: model {model.id!r} has no number at {where}")
+        return float(node)
+
+    def _billable(self, model_id: str, kind: str) -> Model:
+        model = self._by_id.get(model_id)
+        if model is None:
+            raise KeyError(f"no model {model_id!r} in {self.source}")
+        kinds = KINDS_BY_TYPE[model.type]
+        if kind not in kinds:
+            raise ValueError(
+                f"{kind!r} is not a price of {model.type} model {model.id!r}; its kinds: {', '.join(kinds)}"
+            )
+        return model
+
+
+def _check_type(type: str) -> None:
+    if type not in MODEL_TYPES:
+        raise ValueError(f"unknown model type {type!r}; expected one of: {', '.join(MODEL_TYPES)}")
+
+
+def default_fixtures_dir() -> Path:
+    """The bundled fixtures: inside the installed package (the wheel force-includes fixtures/ as
+    mockserver/bundled/fixtures), else the repository's fixtures/ folder."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "bundled" / "fixtures"
+    return bundled if bundled.is_dir() else here.parent / "fixtures"
+
+
+def load_catalog(directory: Path | str | None = None) -> Catalog:
+    """Read and check a fixtures directory (None: the bundled one). Raises CatalogError.
+
+    models.yaml is required; a missing characters.yaml or image_styles.yaml means none. Results
+    are cached by path, modification time and size, so repeated loads (one per app in the tests)
+    cost a few stat calls.
+    """
+    root = Path(directory) if directory is not None else default_fixtures_dir()
+    if not root.is_dir():
+        raise CatalogError(f"{root}: not a directory (expected a fixtures directory with {MODELS_FILE})")
+    stamps = tuple(_stamp(root / name) for name in (MODELS_FILE, CHARACTERS_FILE, STYLES_FILE))
+    return _load(str(root), str(root.resolve()), stamps)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=32)
+def _load(root: str, _resolved: str, _stamps: tuple[tuple[int, int] | None, ...]) -> Catalog:
+    # The resolved path and the stamps are only part of the cache key.
+    models_path = Path(root) / MODELS_FILE
+    models_doc = _read(models_path)
+    if models_doc is None:
+        raise CatalogError(f"{models_path}: no such file; a fixtures directory must have {MODELS_FILE}")
+    characters_doc = _read(Path(root) / CHARACTERS_FILE)
+    styles_doc = _read(Path(root) / STYLES_FILE)
+    models, traits, compat = _models(models_doc)
+    return Catalog(
+        all_models=models,
+        trait_maps=traits,
+        compat_maps=compat,
+        characters=_characters(characters_doc) if characters_doc is not None else (),
+        styles=_styles(styles_doc) if styles_doc is not None else (),
+        source=models_doc.path,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    path: str
+    text: str  # kept for the line numbers of error messages
+    data: Any
+
+    def error(self, location: Sequence[str | int], message: str, *, at_key: bool = False) -> CatalogError:
+        """An error at `location`; `at_key` points at the key itself (line_of finds its value,
+        which for a block mapping starts a line later)."""
+        line = _key_line(self.text, location) if at_key else line_of(self.text, location)
+        where = f"{self.path}:{line}" if line else self.path
+        return CatalogError(f"{where}: {format_location(location)}: {message}")
+
+    def section(self, allowed: Sequence[str]) -> Mapping[str, Any]:
+        """The top-level mapping; an empty file is an empty one. Unknown keys are typos."""
+        if self.data is None:
+            return {}
+        if not isinstance(self.data, dict):
+            raise self.error([], f"expected a mapping with the key(s): {', '.join(allowed)}")
+        for key in self.data:
+            if key not in allowed:
+                raise self.error([str(key)], f"unknown section; expected: {', '.join(allowed)}", at_key=True)
+        return self.data
+
+
+def _key_line(text: str, location: Sequence[str | int]) -> int | None:
+    """1-based line of the mapping key that ends `location`. Only used on error paths."""
+    try:
+        node = yaml.compose(text, Loader=Yaml12Loader)
+    except yaml.YAMLError:
+        return None
+    for depth, token in enumerate(location):
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(token)), None)
+        if pair is None:
+            return None
+        if depth == len(location) - 1:
+            return int(pair[0].start_mark.line) + 1
+        node = pair[1]
+    return None
+
+
+def _read(path: Path) -> _Document | None:
+    """The parsed file, or None if it does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read: {exc}") from None
+    try:
+        return _Document(str(path), text, parse_document(text, str(path)))
+    except SpecLoadError as exc:
+        raise CatalogError(str(exc)) from None
+
+
+def _models(
+    doc: _Document,
+) -> tuple[tuple[Model, ...], Mapping[str, Mapping[str, str]], Mapping[str, Mapping[str, str]]]:
+    top = doc.section(("models", "traits", "compatibility"))
+    items = top.get("models")
+    if not isinstance(items, list) or not items:
+        raise doc.error(["models"], "must be a non-empty list of models")
+    models: list[Model] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        where: list[str | int] = ["models", index]
+        if not isinstance(item, dict):
+            raise doc.error(where, "a model must be a mapping")
+        model_id = item.get("id")
+        if not isinstance(model_id, str) or not model_id:
+            raise doc.error([*where, "id"], "missing, empty or not a string")
+        if ":" in model_id:
+            # Everything after ':' is a feature suffix in requests, so such an id could never match.
+            raise doc.error([*where, "id"], f"{model_id!r} contains ':', which starts a feature suffix")
+        if model_id in first_index:
+            raise doc.error(
+                [*where, "id"], f"duplicate model id {model_id!r} (first at models.{first_index[model_id]})"
+            )
+        first_index[model_id] = index
+        model_type = item.get("type")
+        if model_type not in MODEL_TYPES:
+            raise doc.error(
+                [*where, "type"],
+                f"unknown model type {model_type!r}; expected one of: {', '.join(MODEL_TYPES)}",
+            )
+        spec = item.get("model_spec")
+        if not isinstance(spec, dict):
+            raise doc.error([*where, "model_spec"], "missing or not a mapping")
+        listed = spec.get("traits", [])
+        if not isinstance(listed, list) or not all(isinstance(t, str) for t in listed):
+            raise doc.error([*where, "model_spec", "traits"], "must be a list of trait names")
+        # Every served model is a ModelResponse; these two constants are all a user may leave out.
+        item.setdefault("object", "model")
+        item.setdefault("owned_by", "venice.ai")
+        models.append(Model(model_id, model_type, item))
+    by_id = {m.id: m for m in models}
+    traits = _name_maps(doc, top, "traits", by_id)
+    compat = _name_maps(doc, top, "compatibility", by_id)
+    for index, model in enumerate(models):
+        expected = sorted(name for name, target in traits[model.type].items() if target == model.id)
+        if sorted(model.traits) != expected:
+            raise doc.error(
+                ["models", index, "model_spec", "traits"],
+                f"{model.id!r} lists {sorted(model.traits)} but traits.{model.type} maps {expected} to it",
+            )
+    return tuple(models), traits, compat
+
+
+def _name_maps(
+    doc: _Document, top: Mapping[str, Any], section: str, by_id: Mapping[str, Model]
+) -> Mapping[str, Mapping[str, str]]:
+    raw = top.get(section) or {}
+    if not isinstance(raw, dict):
+        raise doc.error([section], "must map model types to {name: model id} mappings")
+    maps: dict[str, Mapping[str, str]] = {}
+    for model_type in MODEL_TYPES:
+        entries = raw.get(model_type) or {}
+        if not isinstance(entries, dict):
+            raise doc.error([section, model_type], "must be a mapping of name -> model id")
+        checked: dict[str, str] = {}
+        for name, target in entries.items():
+            where = [section, model_type, str(name)]
+            if not isinstance(name, str) or not isinstance(target, str):
+                raise doc.error(where, "names and model ids must be strings")
+            model = by_id.get(target)
+            if model is None:
+                raise doc.error(where, f"{target!r} is not the id of a model in this file")
+            if model.type != model_type:
+                raise doc.error(where, f"{target!r} is a {model.type} model, not {model_type}")
+            if name in by_id:
+                raise doc.error(where, f"{name!r} is also a model id, so requests naming it get that model")
+            checked[name] = target
+        maps[model_type] = MappingProxyType(checked)
+    for model_type in raw:
+        if model_type not in MODEL_TYPES:
+            raise doc.error(
+                [section, str(model_type)],
+                f"unknown model type; expected one of: {', '.join(MODEL_TYPES)}",
+                at_key=True,
+            )
+    return MappingProxyType(maps)
+
+
+def _characters(doc: _Document) -> tuple[Mapping[str, Any], ...]:
+    items = doc.section(("characters",)).get("characters") or []
+    if not isinstance(items, list):
+        raise doc.error(["characters"], "must be a list of characters")
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        slug = item.get("slug") if isinstance(item, dict) else None
+        if not isinstance(slug, str) or not slug:
+            raise doc.error(["characters", index, "slug"], "every character needs a non-empty string slug")
+        if slug in first_index:
+            raise doc.error(
+                ["characters", index, "slug"],
+                f"duplicate slug {slug!r} (first at characters.{first_index[slug]})",
+            )
+        first_index[slug] = index
+    return tuple(items)
+
+
+def _styles(doc: _Document) -> tuple[str, ...]:
+    items = doc.section(("styles",)).get("styles") or []
+    if not isinstance(items, list):
+        raise doc.error(["styles"], "must be a list of style names")
+    seen: set[str] = set()
+    for index, style in enumerate(items):
+        if not isinstance(style, str) or not style:
+            raise doc.error(["styles", index], "a style must be a non-empty string")
+        if style in seen:
+            raise doc.error(["styles", index], f"duplicate style {style!r}")
+        seen.add(style)
+    return tuple(items)

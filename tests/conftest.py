@@ -1,0 +1,96 @@
+"""Shared fixtures: the bundled spec (loaded once), mock factories, clients, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, settings
+
+from mockserver import Mock, Settings, Spec, create_app, load_spec
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+AUTH = {"Authorization": "Bearer test-key"}
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    return load_spec()
+
+
+@pytest.fixture
+def make_mock(spec: Spec) -> Callable[..., Mock]:
+    """Factory: a fresh Mock over the bundled spec (compiled once per session) with any settings."""
+
+    def make(**overrides: Any) -> Mock:
+        return Mock(Settings(**overrides), spec=spec if "spec" not in overrides else None)
+
+    return make
+
+
+@pytest.fixture
+def mock(make_mock: Callable[..., Mock]) -> Mock:
+    return make_mock()
+
+
+@pytest.fixture
+def client(mock: Mock) -> Iterator[httpx.Client]:
+    """A synchronous client talking to the app in-process (no sockets)."""
+    from starlette.testclient import TestClient
+
+    with TestClient(create_app(mock=mock), base_url="http://mock.test") as test_client:
+        yield test_client
+
+
+class LiveServer:
+    """A real uvicorn server on a free loopback port, in a background thread."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(mock=mock), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + self.mock.base_path
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(mock: Mock) -> Iterator[LiveServer]:
+    with LiveServer(mock) as server:
+        yield server
