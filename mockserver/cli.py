@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -127,6 +128,12 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self.mock = mock
 
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        # uvicorn re-raises a caught SIGINT/SIGTERM after its graceful shutdown, so the process
+        # would end "killed by signal"; a requested stop is a clean exit (status 0) here.
+        self._captured_signals.clear()
+
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
         if self.should_exit or not self.servers:
@@ -146,6 +153,13 @@ def _announce(mock: Mock, origin: str) -> None:
         f"at {origin}{mock.base_path}",
         flush=True,
     )
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def app_from_env() -> MockApp:
@@ -181,12 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.run()
         return 0 if server.started or not server.should_exit else 1
     os.environ[_SETTINGS_ENV] = settings.to_json()
-    _announce(mock, f"http://{_url_host(args.host)}:{args.port}")
+    port = args.port or _free_port(args.host)  # workers share one port; it must be known up front
+    _announce(mock, f"http://{_url_host(args.host)}:{port}")
     uvicorn.run(
         "mockserver.cli:app_from_env",
         factory=True,
         host=args.host,
-        port=args.port,
+        port=port,
         workers=args.workers,
         log_level=args.log_level,
         access_log=access_log,

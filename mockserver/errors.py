@@ -149,26 +149,75 @@ def _context(error: jsonschema_rs.ValidationError) -> list[list[jsonschema_rs.Va
 
 
 def _disqualified(branch: list[jsonschema_rs.ValidationError], depth: int) -> bool:
-    """A branch is clearly not what was meant if the value is of another type, or a direct child
-    fails an enum/const (the discriminator, like `role` in chat messages)."""
-    for error in branch:
-        name = error.kind.name
-        here = len(error.instance_path)
-        if name == "type" and here == depth:
-            return True
-        if name in ("enum", "const") and here == depth + 1:
-            return True
-    return False
+    """A direct child fails an enum/const: the discriminator (like `role` in chat messages) says
+    the value is another alternative."""
+    return any(e.kind.name in ("enum", "const") and len(e.instance_path) == depth + 1 for e in branch)
 
 
-def _pick_branch(error: jsonschema_rs.ValidationError) -> tuple[int, list[jsonschema_rs.ValidationError]]:
-    """The union branch the value most likely meant (libraries.md 2.4): drop disqualified branches,
-    then prefer the fewest errors, then the deepest one."""
-    branches = list(enumerate(_context(error)))
+@dataclass(frozen=True, slots=True)
+class _Discriminator:
+    path: list[str | int]
+    value: Any
+    options: list[Any]
+
+    def with_prefix(self, prefix: str) -> Violation:
+        shown = ", ".join(_quote(o) for o in self.options)
+        return Violation(
+            format_path(self.path, prefix), "enum", f"{_quote(self.value)} is not one of {shown}"
+        )
+
+
+def _shared_discriminator(
+    branches: list[list[jsonschema_rs.ValidationError]], depth: int
+) -> _Discriminator | None:
+    """Every alternative rejects the same child by enum/const (`role: wizard` for chat messages):
+    one message listing what the alternatives together allow beats picking one of them."""
+    found: list[jsonschema_rs.ValidationError] = []
+    for branch in branches:
+        hits = [e for e in branch if e.kind.name in ("enum", "const") and len(e.instance_path) == depth + 1]
+        if not hits:
+            return None
+        found.append(hits[0])
+    paths = {tuple(e.instance_path) for e in found}
+    if len(found) < 2 or len(paths) != 1:
+        return None
+    options: list[Any] = []
+    for e in found:
+        info = e.kind.as_dict()
+        for option in info.get("options") or [info.get("expected_value")]:
+            if option not in options:
+                options.append(option)
+    return _Discriminator(list(found[0].instance_path), found[0].instance, options)
+
+
+def _wrong_type(branch: list[jsonschema_rs.ValidationError], depth: int) -> bool:
+    return any(e.kind.name == "type" and len(e.instance_path) == depth for e in branch)
+
+
+def _known_keys(schema: Schema, branch_path: Sequence[str | int], instance: Any) -> int:
+    """How many of the value's keys the alternative declares (more: more likely meant)."""
+    if not isinstance(instance, dict):
+        return 0
+    node = _node_at(schema, branch_path)
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        node = _node_at(schema, node["$ref"][2:].split("/"))
+    properties = node.get("properties") if isinstance(node, dict) else None
+    return sum(1 for key in instance if key in properties) if isinstance(properties, dict) else 0
+
+
+def _pick_branch(
+    error: jsonschema_rs.ValidationError, schema: Schema
+) -> tuple[int, list[jsonschema_rs.ValidationError]]:
+    """The union branch the value most likely meant (research/libraries.md 2.4, extended):
+    drop branches of another type; prefer those that declare most of the value's keys; drop those
+    whose discriminator disagrees; then the fewest errors, then the deepest."""
     depth = len(error.instance_path)
-    plausible = [(i, b) for i, b in branches if b and not _disqualified(b, depth)] or [
-        (i, b) for i, b in branches if b
-    ]
+    plausible = [(i, b) for i, b in enumerate(_context(error)) if b]
+    plausible = [(i, b) for i, b in plausible if not _wrong_type(b, depth)] or plausible
+    known = {i: _known_keys(schema, [*error.schema_path, i], error.instance) for i, _ in plausible}
+    most = max(known.values(), default=0)
+    plausible = [(i, b) for i, b in plausible if known[i] == most]
+    plausible = [(i, b) for i, b in plausible if not _disqualified(b, depth)] or plausible
     return min(plausible, key=lambda ib: (len(ib[1]), -max(len(e.instance_path) for e in ib[1])))
 
 
@@ -200,7 +249,10 @@ def _explain_one(
                     f"matches more than one alternative of oneOf (#{', #'.join(map(str, matched))})",
                 )
             ]
-        index, branch = _pick_branch(error)
+        discriminator = _shared_discriminator(branches, len(path))
+        if discriminator is not None:
+            return [discriminator.with_prefix(prefix)]
+        index, branch = _pick_branch(error, schema)
         title = _branch_title(schema, [*error.schema_path, index]) if len(branches) > 1 else ""
         # Only the outermost union says which alternative it read; nested ones would repeat it.
         inner = [v for e in branch for v in _explain_one(e, schema, prefix, annotate and not title)]

@@ -230,7 +230,7 @@ def example_for(fmt: str, rng: random.Random) -> str | None:
         return f"2001:db8::{rng.randrange(1, 0xFFFF):x}"
     if fmt in ("uri", "url", "iri"):
         return f"https://example.com/{rng.choice(_WORDS)}/{rng.randrange(1000)}"
-    if fmt == "uri-reference":
+    if fmt in ("uri-reference", "iri-reference"):
         return f"/{rng.choice(_WORDS)}/{rng.randrange(1000)}"
     if fmt in ("hostname", "idn-hostname"):
         return f"{rng.choice(_WORDS)}.example.com"

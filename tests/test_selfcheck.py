@@ -23,7 +23,8 @@ def _cases() -> list[Any]:
     cases = []
     for op in load_spec().operations:
         for status, response in op.responses.items():
-            for media_type in response.content or {None: None}:
+            media_types: list[str | None] = [*response.content] or [None]
+            for media_type in media_types:
                 cases.append(
                     pytest.param(
                         op.operation_id,

@@ -1,0 +1,151 @@
+"""`venice-mock` as a real process: announces its URL, serves, stops cleanly; bad input exits 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver.cli import main, parser
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        found = re.search(r"at (http://\S+)$", line.strip())
+        if found:
+            return process, found.group(1)
+        if process.poll() is not None:
+            break
+    process.kill()
+    _, stderr = process.communicate()
+    raise AssertionError(f"no announcement; stderr: {stderr}")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serves_the_bundled_spec_and_stops_cleanly(stop: signal.Signals) -> None:
+    process, base_url = start("--log-level", "warning")
+    try:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1", base_url)
+        response = httpx.get(f"{base_url}/models", timeout=10)
+        assert response.status_code == 200
+        assert response.json()["object"] == "list"
+    finally:
+        process.send_signal(stop)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_spec_warnings_are_printed_once_on_stderr() -> None:
+    process, _ = start("--log-level", "warning")
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    warnings = [line for line in stderr.splitlines() if "spec warning" in line]
+    assert len(warnings) == 4
+
+
+def test_api_key_and_base_path_flags_apply() -> None:
+    process, base_url = start("--api-key", "k1", "--base-path", "/v9", "--log-level", "warning")
+    try:
+        assert base_url.endswith("/v9")
+        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        ok = httpx.post(
+            f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer k1"}, timeout=10
+        )
+        no = httpx.post(
+            f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer k2"}, timeout=10
+        )
+        assert (ok.status_code, no.status_code) == (200, 401)
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def test_workers_share_one_announced_port() -> None:
+    process, base_url = start("--workers", "2", "--log-level", "warning")
+    try:
+        assert not base_url.startswith("http://127.0.0.1:0/")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_a_broken_spec_gives_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("openapi: 3.0.0\ninfo: {title: x}\npaths: {}\n")
+    assert main(["--spec", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("venice-mock: error: cannot load the spec: invalid OpenAPI document")
+    assert "info.version: required property is missing" in err
+
+
+def test_a_missing_spec_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--spec", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv", [["--bogus"], ["--port", "x"], ["--max-body-size", "lots"], ["--workers", "0"]]
+)
+def test_bad_flags_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+
+
+def test_help_lists_every_flag_the_issue_names() -> None:
+    text = parser().format_help()
+    for flag in (
+        "--host",
+        "--port",
+        "--spec",
+        "--seed",
+        "--api-key",
+        "--base-path",
+        "--check-responses",
+        "--workers",
+        "--log-level",
+        "--max-body-size",
+        "--overlay",
+        "--strict-accept",
+    ):
+        assert flag in text
+
+
+def test_python_dash_m_is_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: venice-mock")
