@@ -1,0 +1,37 @@
+"""Smoke test of the benchmark script: it still starts the server, measures and prints numbers.
+
+Only that it runs end to end; speed is never asserted (the numbers depend on the machine).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def test_benchmark_runs_and_prints_numbers(tmp_path: Path) -> None:
+    report = tmp_path / "bench.json"
+    command = [sys.executable, str(BENCH), "--duration", "0.5", "--warmup", "0", "--scenarios", "models"]
+    command += ["--memory-requests", "2000", "--json", str(report)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+
+    assert re.search(rf"spawn -> first 200 /models +{NUMBER} s", out), out
+    assert re.search(rf"RSS right after start +{NUMBER} MiB", out), out
+    # requests, req/s, p50, p99, max, non-2xx, errors, then the generator's name at the end
+    row = rf"^ +models +GET /models +\d+ +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER} +\d+ +\d+ .*\S$"
+    assert re.search(row, out, re.MULTILINE), out
+    assert re.search(rf"^ +2000 +{NUMBER} +{NUMBER}$", out, re.MULTILINE), out  # the last RSS sample
+    assert re.search(rf"growth after warm-up \(200 -> 2000 requests\): [+-]{NUMBER} MiB", out), out
+
+    data = json.loads(report.read_text())
+    assert [s["name"] for s in data["scenarios"]] == ["models"]
+    assert data["startup"]["first_ok_s"] > 0
+    assert len(data["memory"]["samples"]) == 11
