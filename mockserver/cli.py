@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from mockserver.app import MockApp, create_app
+from mockserver.catalog import CatalogError
 from mockserver.pipeline import Mock
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
@@ -84,6 +85,41 @@ def parser() -> argparse.ArgumentParser:
         help="answer 406 when Accept excludes the media type a request implies (default: lenient)",
     )
     p.add_argument(
+        "--fixtures",
+        metavar="DIR",
+        help="directory with your own models.yaml, characters.yaml, image_styles.yaml",
+    )
+    p.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="SQLite file for API keys, usage and rate limits: survives restarts, shared by workers",
+    )
+    p.add_argument(
+        "--any-model",
+        action="store_true",
+        help="accept model ids that are not in the catalog (default: 400 listing the valid ids)",
+    )
+    p.add_argument(
+        "--no-behaviors",
+        dest="behaviors",
+        action="store_false",
+        help="generic engine only: schema-valid answers without Venice semantics",
+    )
+    p.add_argument(
+        "--stream-ttft",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="streams: milliseconds before the first event (default: 0; per request: X-Mock-Pace)",
+    )
+    p.add_argument(
+        "--stream-delay",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="streams: milliseconds between events (default: 0)",
+    )
+    p.add_argument(
         "--max-body-size",
         type=_size,
         default=DEFAULT_MAX_BODY,
@@ -118,6 +154,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         strict_accept=args.strict_accept,
         max_body_bytes=args.max_body_size,
         log_size=args.log_size,
+        fixtures=os.path.abspath(args.fixtures) if args.fixtures else None,
+        state_file=os.path.abspath(args.state_file) if args.state_file else None,
+        any_model=args.any_model,
+        behaviors=args.behaviors,
+        stream_ttft_ms=args.stream_ttft,
+        stream_delay_ms=args.stream_delay,
     )
 
 
@@ -167,6 +209,10 @@ def app_from_env() -> MockApp:
     return create_app(Settings.from_json(os.environ[_SETTINGS_ENV]))
 
 
+def _one_line(exc: Exception) -> str:
+    return str(exc).replace("\n  ", " | ").replace("\n", " | ")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
@@ -176,8 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         mock = Mock(settings)
     except SpecLoadError as exc:
-        first = str(exc).replace("\n  ", " | ")
-        print(f"venice-mock: error: cannot load the spec: {first}", file=sys.stderr)
+        print(f"venice-mock: error: cannot load the spec: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except CatalogError as exc:
+        print(f"venice-mock: error: cannot load the fixtures: {_one_line(exc)}", file=sys.stderr)
         return 2
     for warning in mock.spec.warnings:
         print(f"venice-mock: spec warning: {warning}", file=sys.stderr)

@@ -45,8 +45,8 @@ def _cast(kind: str, text: str) -> Any:
             return int(text) if _INT.match(text) else number
     if kind == "boolean" and text in ("true", "false"):
         return text == "true"
-    if kind == "null" and text in ("", "null"):
-        return None
+    if kind == "null" and text == "null":
+        return None  # "" stays a string: an empty form field is not a way to send null
     return _MISSING
 
 

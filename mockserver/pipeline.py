@@ -1,16 +1,20 @@
 """The mock's request pipeline, framework-free: Incoming -> Reply, and the call recorded.
 
-route -> validate -> select (Prefer, violations, success; media type) -> synthesize -> behaviors
-refine -> optional self-check -> render -> record.
+route -> validate -> behaviors check -> select (Prefer, violations, success; media type) ->
+admit (rate limits) -> synthesize -> behaviors refine -> render (JSON, SSE, CSV, binary) ->
+encode (gzip/br) -> optional self-check -> account -> record.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 
-from mockserver import behaviors, media
+from mockserver import behaviors, encoding, media, streaming
+from mockserver.behaviors import Behavior
 from mockserver.calls import CallLog, redact
+from mockserver.catalog import load_catalog
 from mockserver.errors import Violation, error_body
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
@@ -25,26 +29,20 @@ from mockserver.selection import (
     success_response,
 )
 from mockserver.selfcheck import check_reply
+from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec, load_spec
+from mockserver.state import open_state
 from mockserver.synthesis import SynthesisError, Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
 
 _NO_PREFER = Prefer()
-
-
-@dataclass
-class Services:
-    """What behaviors may use besides the exchange: the spec, the synthesizer, the settings."""
-
-    spec: Spec
-    synthesizer: Synthesizer
-    settings: Settings
+_CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
 
 class Mock:
-    """One mock server's state: the compiled spec, the router, the request log."""
+    """One mock server's state: the compiled spec, catalog, stores, router and request log."""
 
     def __init__(self, settings: Settings | None = None, spec: Spec | None = None) -> None:
         self.settings = settings or Settings()
@@ -52,15 +50,38 @@ class Mock:
         self.router = Router.build(self.spec, self.settings.base_path)
         self.synthesizer = Synthesizer(self.spec.openapi)
         self.calls = CallLog(self.settings.log_size, self.settings.log_body_bytes)
-        self.services = Services(self.spec, self.synthesizer, self.settings)
+        self.services = Services(
+            self.spec,
+            self.synthesizer,
+            self.settings,
+            load_catalog(self.settings.fixtures),
+            open_state(self.settings.state_file),
+        )
         self._api_keys = frozenset(self.settings.api_keys)
+        # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
+        # are a pure function of those, so a repeated GET skips synthesis and encoding.
+        self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
 
     @property
     def base_path(self) -> str:
         return self.router.base_path
 
     def authorize(self, credential: str) -> bool:
+        """Keys created through the API authenticate, deleted ones never again; otherwise the
+        `--api-key` list decides, and without one any non-empty token passes."""
+        status = self.services.state.key_status(credential)
+        if status is not None:
+            return status == "active"
         return not self._api_keys or credential in self._api_keys
+
+    def reset(self) -> None:
+        """Forget state, the request log and cached replies (POST /__mock/reset)."""
+        self.services.state.reset()
+        self.calls.clear()
+        self._cache.clear()
+
+    def behavior(self, operation_id: str) -> Behavior | None:
+        return behaviors.lookup(operation_id) if self.settings.behaviors else None
 
     def handle(self, incoming: Incoming) -> Reply:
         """Answer one request and record it."""
@@ -141,7 +162,7 @@ class Mock:
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
         if verdict.violations:
             return violation_reply(verdict.status, verdict.violations)
-        behavior = behaviors.lookup(op.operation_id)
+        behavior = self.behavior(op.operation_id)
         if behavior is not None and behavior.check is not None:
             problems = behavior.check(op, verdict.data, self.services)
             if problems:
@@ -156,13 +177,14 @@ class Mock:
             behavior.implied(op, verdict.data) if behavior and behavior.implied and status < 300 else None
         )
         accept = Accept.parse(incoming.header("accept"))
-        documented = list(response.content) if response else []
-        media_type, acceptable = negotiate(documented, accept, implied)
+        media_type, acceptable = negotiate(list(response.content) if response else [], accept, implied)
         if not acceptable and self.settings.strict_accept:
-            wanted = incoming.header("accept")
             return json_reply(
                 406,
-                error_body(f"Accept {wanted!r} excludes {media_type}, the media type this request implies"),
+                error_body(
+                    f"Accept {incoming.header('accept')!r} excludes {media_type}, "
+                    "the media type this request implies"
+                ),
             )
         exchange = Exchange(
             op,
@@ -175,57 +197,105 @@ class Mock:
             static=prefer.dynamic is False,
             example=prefer.example,
         )
-        reply = self._render(exchange, behavior)
+        if behavior is not None and behavior.admit is not None and status < 300:
+            refusal = behavior.admit(exchange, self.services)
+            if refusal is not None:
+                return json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
+        cache_key = self._cache_key(exchange, behavior)
+        reply = self._cache.get(cache_key) if cache_key else None
+        value: JSON = None
+        if reply is None:
+            reply, value = self._render(exchange, behavior)
+            reply = encoding.encode(reply, incoming.header("accept-encoding"))
+            if cache_key:
+                self._remember(cache_key, reply)
         if self.settings.check_responses:
             problems = check_reply(op, reply)
             if problems:
-                return self._invalid_reply(op, problems)
+                message = f"the mock produced a response that violates the spec for {op.operation_id}"
+                return json_reply(500, error_body(message, problems), notes=("self-check failed",))
+        if behavior is not None and behavior.account is not None and status < 300:
+            behavior.account(exchange, value, self.services)
         return reply
 
-    def _render(self, ex: Exchange, behavior: behaviors.Behavior | None) -> Reply:
+    def _cache_key(self, ex: Exchange, behavior: Behavior | None) -> tuple[object, ...] | None:
+        cacheable = behavior.cacheable if behavior is not None else True
+        if ex.operation.method != "GET" or not cacheable or ex.incoming.header("prefer"):
+            return None
+        return (
+            ex.operation.operation_id,
+            ex.seed,
+            ex.status,
+            ex.media_type,
+            encoding.choose(ex.incoming.header("accept-encoding")),
+        )
+
+    def _remember(self, key: tuple[object, ...], reply: Reply) -> None:
+        if reply.stream is not None:
+            return
+        self._cache[key] = reply
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _render(self, ex: Exchange, behavior: Behavior | None) -> tuple[Reply, JSON]:
         notes = (f"Prefer: code={ex.status}",) if ex.incoming.header("prefer") else ()
         media_type = ex.media_type
         if ex.response is None or media_type is None:
             headers = documented_headers(ex.response, self.synthesizer, ex.rng("headers"))
-            return Reply(ex.status, tuple(headers), b"", notes=notes)
-        spec_media = ex.response.content[media_type]
+            return Reply(ex.status, tuple(headers), b"", notes=notes), None
+        kind = media.kind(media_type)
         value: JSON = None
-        if media_type == JSON_TYPE or media_type.endswith("+json") or media.renderer(media_type) is None:
-            value = self._value(ex)
-            if behavior is not None and behavior.refine is not None and ex.status < 300:
-                value = behavior.refine(ex, value, self.services)
-            body = dump_json(value) if _is_json(media_type) else media.as_text(value)
+        stream: AsyncIterator[bytes] | None = None
+        body = b""
+        if kind in ("json", "sse", "csv", "text"):
+            value = self._value(ex, behavior, media.value_source(ex.response, media_type))
+        if kind == "json":
+            body = dump_json(value)
+        elif kind == "sse":
+            events = behavior.events(ex, value, self.services) if behavior and behavior.events else [value]
+            stream = streaming.sse(events, streaming.pacing(self.settings, ex.incoming))
+        elif kind == "csv":
+            body = media.csv_body(value, ex.response)
+        elif kind == "text":
+            body = media.as_text(value)
         else:
-            body = media.render(ex, spec_media, self.services)
+            produced = (
+                behavior.binary(ex, self.services) if behavior and behavior.binary else media.binary(ex)
+            )
+            if isinstance(produced, bytes):
+                body = produced
+            else:
+                stream = produced
         given = behavior.headers(ex, value, self.services) if behavior and behavior.headers else {}
         headers = [
             ("content-type", media.content_type(media_type)),
             *documented_headers(ex.response, self.synthesizer, ex.rng("headers"), given),
         ]
-        return Reply(ex.status, tuple(headers), body, media_type=media_type, notes=notes)
+        return Reply(ex.status, tuple(headers), body, stream, media_type, notes), value
 
-    def _value(self, ex: Exchange) -> JSON:
+    def _value(self, ex: Exchange, behavior: Behavior | None, media_type: str) -> JSON:
+        """The JSON value behind a JSON, SSE or CSV answer (from the JSON media type's schema)."""
         assert ex.response is not None
-        assert ex.media_type is not None
-        spec_media = ex.response.content[ex.media_type]
+        spec_media = ex.response.content[media_type]
         if ex.example is not None:
             if ex.example not in spec_media.examples:
                 names = ", ".join(repr(n) for n in spec_media.examples if n) or "none"
                 raise SelectionError(
                     f"no valid example named {ex.example!r} for {ex.operation.operation_id} "
-                    f"{ex.status} {ex.media_type}; named examples: {names}"
+                    f"{ex.status} {media_type}; named examples: {names}"
                 )
-            return spec_media.examples[ex.example]
-        if ex.static and spec_media.examples:
-            return next(iter(spec_media.examples.values()))
-        if spec_media.schema is None:
-            return None
-        return self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
-
-    def _invalid_reply(self, op: Operation, problems: list[Violation]) -> Reply:
-        message = f"the mock produced a response that violates the spec for {op.operation_id}"
-        return json_reply(500, error_body(message, problems), notes=("self-check failed",))
-
-
-def _is_json(media_type: str) -> bool:
-    return media_type == JSON_TYPE or media_type.endswith("+json")
+            value = spec_media.examples[ex.example]
+        elif ex.static and spec_media.examples:
+            value = next(iter(spec_media.examples.values()))
+        elif spec_media.schema is None:
+            value = None
+        else:
+            value = self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
+        if (
+            behavior is not None
+            and behavior.refine is not None
+            and ex.status < 300
+            and media_type == JSON_TYPE
+        ):
+            value = behavior.refine(ex, value, self.services)
+        return value

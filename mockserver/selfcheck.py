@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+
+import brotli
+
 from mockserver import bodies
 from mockserver.errors import Violation
 from mockserver.exchange import Reply
@@ -44,15 +48,33 @@ def check_reply(op: Operation, reply: Reply) -> list[Violation]:
             ),
         ]
     media = response.content[media_type]
+    if reply.stream is not None:
+        return problems  # streams are checked event by event by the contract kit, not here
+    try:
+        body = decoded(reply.body, headers.get("content-encoding", ""))
+    except ValueError as exc:
+        return [*problems, Violation("header.content-encoding", "content-encoding", str(exc))]
     if media_type == JSON_TYPE or media_type.endswith("+json"):
-        if reply.stream is not None:
-            return problems
         try:
-            value = bodies.parse_json(reply.body)
+            value = bodies.parse_json(body)
         except bodies.BodyError as exc:
             return [*problems, Violation("body", "parse", str(exc))]
         problems.extend(check_value(media.schema, value))
     return problems
+
+
+def decoded(body: bytes, coding: str) -> bytes:
+    """The body without its Content-Encoding; ValueError if it is not encoded as labelled."""
+    try:
+        if coding == "gzip":
+            return gzip.decompress(body)
+        if coding == "br":
+            return bytes(brotli.decompress(body))
+    except Exception as exc:  # zlib.error, EOFError, brotli.error: all mean "not that encoding"
+        raise ValueError(f"the body is not {coding}-encoded as its Content-Encoding says: {exc}") from None
+    if coding not in ("", "identity"):
+        raise ValueError(f"unknown Content-Encoding {coding!r}")
+    return body
 
 
 def _typed(text: str, kinds: object) -> object:

@@ -3,6 +3,7 @@ type x many seeds, judged by openapi-core (an independent validator), plus the l
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from typing import Any
 
@@ -85,10 +86,26 @@ def test_check_responses_turns_an_invalid_reply_into_an_explaining_500(spec: Spe
     assert [p.rule for p in check_reply(op, wrong_type)] == ["content-type"]
 
 
+def test_a_lying_content_encoding_is_caught(spec: Spec) -> None:
+    op = spec.operation("deleteApiKey")
+    lying = Reply(
+        200, (("content-type", "application/json"), ("content-encoding", "gzip")), b'{"success": true}'
+    )
+    assert [p.rule for p in check_reply(op, lying)] == ["content-encoding"]
+    honest = Reply(
+        200,
+        (("content-type", "application/json"), ("content-encoding", "gzip")),
+        gzip.compress(b'{"success": true}'),
+    )
+    assert check_reply(op, honest) == []
+
+
 def test_check_responses_switch_validates_live_replies(make_mock: Callable[..., Mock]) -> None:
     mock = make_mock(check_responses=True)
     with TestClient(create_app(mock=mock), base_url="http://localhost") as client:
-        response = client.get("/api/v1/api_keys", headers={"Authorization": "Bearer k"})
+        response = client.get(
+            "/api/v1/api_keys", headers={"Authorization": "Bearer k", "Accept-Encoding": "identity"}
+        )
     assert response.status_code == 200
     assert (
         check_reply(

@@ -1,16 +1,31 @@
 """Venice semantics, one module per API area, keyed by operationId.
 
-The generic engine answers any spec with valid synthesized values; a Behavior makes those values
-mean something (echo the model, one embedding per input, ...). Every behavior must keep its
-output valid against the spec: tests/test_selfcheck.py validates what they produce.
+The generic engine answers any spec with valid synthesized values and real media bytes; a
+Behavior makes those answers mean something (echo the model, one embedding per input, images of
+the requested size, keys that stay deleted). Behaviors must keep their output valid against the
+spec: tests/test_selfcheck.py and each area's tests validate what they produce.
+
+Hooks, all optional, called by mockserver.pipeline:
+  implied(op, request)            media type the request implies (return_binary -> image/png)
+  check(op, request, services)    semantic violations (unknown model, ...) answered with 400
+  refine(ex, value, services)     the synthesized JSON body -> the meaningful one
+  headers(ex, value, services)    values for documented (or extra) response headers
+  events(ex, value, services)     a streamed answer: the SSE event payloads for the JSON value
+  binary(ex, services)            a non-JSON body (image, audio): bytes, or chunks to stream
+  admit(ex, services)             before a 2xx: a Refusal (e.g. 429 rate limited) or None
+  account(ex, value, services)    after a 2xx: record usage, rate-limit events, key activity
+  cacheable                       GET answers depend on the request only: safe to reuse
+
+Several modules may contribute to one operation (chat semantics in chat.py, its billing in
+billing.py): their hooks are combined in a fixed module order (see `combine`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
@@ -18,14 +33,28 @@ from mockserver.spec import Operation
 from mockserver.types import JSON
 from mockserver.validation import RequestData
 
-# (operation, request) -> the media type the request itself implies, e.g. return_binary -> image/png
+if TYPE_CHECKING:
+    from mockserver.services import Services
+
 Implied = Callable[[Operation, RequestData], "str | None"]
-# (operation, request, services) -> semantic violations (unknown model, ...) answered with a 400
-Check = Callable[[Operation, RequestData, Any], list[Violation]]
-# (exchange, synthesized value, services) -> the refined value; must stay valid
-Refine = Callable[[Exchange, JSON, Any], JSON]
-# (exchange, final value, services) -> values for documented (or extra) response headers
-Headers = Callable[[Exchange, JSON, Any], Mapping[str, JSON]]
+Check = Callable[[Operation, RequestData, "Services"], list[Violation]]
+Refine = Callable[[Exchange, JSON, "Services"], JSON]
+Headers = Callable[[Exchange, JSON, "Services"], Mapping[str, JSON]]
+Events = Callable[[Exchange, JSON, "Services"], Iterable[JSON]]
+Binary = Callable[[Exchange, "Services"], "bytes | AsyncIterator[bytes]"]
+Account = Callable[[Exchange, JSON, "Services"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An answer instead of the success (e.g. 429 with Retry-After): a documented status."""
+
+    status: int
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Admit = Callable[[Exchange, "Services"], "Refusal | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +63,81 @@ class Behavior:
     check: Check | None = None
     refine: Refine | None = None
     headers: Headers | None = None
+    events: Events | None = None
+    binary: Binary | None = None
+    admit: Admit | None = None
+    account: Account | None = None
+    cacheable: bool = False
 
 
-REGISTRY: Mapping[str, Behavior] = MappingProxyType({})
+def combine(parts: Sequence[Behavior]) -> Behavior:
+    """One Behavior from several: first answer wins for implied/events/binary/admit; checks and
+    headers add up; refinements chain; every account hook runs."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def first(name: str) -> Any:
+        hooks = [getattr(p, name) for p in parts if getattr(p, name) is not None]
+        return hooks[0] if hooks else None
+
+    def implied(op: Operation, request: RequestData) -> str | None:
+        return next((m for p in parts if p.implied and (m := p.implied(op, request))), None)
+
+    def check(op: Operation, request: RequestData, services: Services) -> list[Violation]:
+        return [v for p in parts if p.check for v in p.check(op, request, services)]
+
+    def refine(ex: Exchange, value: JSON, services: Services) -> JSON:
+        for p in parts:
+            if p.refine:
+                value = p.refine(ex, value, services)
+        return value
+
+    def headers(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON]:
+        out: dict[str, JSON] = {}
+        for p in parts:
+            if p.headers:
+                out.update(p.headers(ex, value, services))
+        return out
+
+    def admit(ex: Exchange, services: Services) -> Refusal | None:
+        return next((r for p in parts if p.admit and (r := p.admit(ex, services))), None)
+
+    def account(ex: Exchange, value: JSON, services: Services) -> None:
+        for p in parts:
+            if p.account:
+                p.account(ex, value, services)
+
+    def has(name: str) -> bool:
+        return any(getattr(p, name) is not None for p in parts)
+
+    return Behavior(
+        implied=implied if has("implied") else None,
+        check=check if has("check") else None,
+        refine=refine if has("refine") else None,
+        headers=headers if has("headers") else None,
+        events=first("events"),
+        binary=first("binary"),
+        admit=admit if has("admit") else None,
+        account=account if has("account") else None,
+        cacheable=all(p.cacheable for p in parts),
+    )
+
+
+def _collect() -> Mapping[str, Behavior]:
+    from mockserver.behaviors import audio, billing, chat, embeddings, images, keys, models
+
+    found: dict[str, list[Behavior]] = {}
+    for module in (chat, models, embeddings, images, audio, keys, billing):
+        for operation_id, behavior in module.BEHAVIORS.items():
+            found.setdefault(operation_id, []).append(behavior)
+    return MappingProxyType({op: combine(parts) for op, parts in found.items()})
+
+
+_REGISTRY: Mapping[str, Behavior] | None = None
 
 
 def lookup(operation_id: str) -> Behavior | None:
-    return REGISTRY.get(operation_id)
+    global _REGISTRY
+    if _REGISTRY is None:  # collected on first use: the modules import the pipeline's value types
+        _REGISTRY = _collect()
+    return _REGISTRY.get(operation_id)

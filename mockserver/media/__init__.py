@@ -1,27 +1,55 @@
-"""Non-JSON bodies: real images, audio, CSV. Each renderer returns the bytes for one exchange."""
+"""Bodies by media type: which kind each is (JSON, SSE, CSV, text, binary) and the generic
+renderers that serve any spec. Venice behaviors refine them (image sizes from the request, ...).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+from collections.abc import Mapping
 from typing import Any
 
 from mockserver.exchange import Exchange
-from mockserver.spec import MediaType
+from mockserver.spec import Response
 from mockserver.types import JSON
 
-Renderer = Callable[[Exchange, MediaType, Any], bytes]
+JSON_TYPE = "application/json"
+SSE_TYPE = "text/event-stream"
 
-_RENDERERS: dict[str, Renderer] = {}
+_IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/webp": "webp"}
+_AUDIO_FORMATS = {
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/opus": "opus",
+    "audio/ogg": "opus",
+    "audio/aac": "aac",
+    "audio/flac": "flac",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/pcm": "pcm",
+    "audio/l16": "pcm",
+}
 
 
-def renderer(media_type: str) -> Renderer | None:
-    return _RENDERERS.get(media_type) or _RENDERERS.get(media_type.split("/", 1)[0] + "/*")
+def kind(media_type: str) -> str:
+    """ "json", "sse", "csv", "text" or "binary"."""
+    if media_type == JSON_TYPE or media_type.endswith("+json"):
+        return "json"
+    if media_type == SSE_TYPE:
+        return "sse"
+    if media_type == "text/csv":
+        return "csv"
+    if media_type.startswith("text/") or media_type in ("application/xml", "application/yaml"):
+        return "text"
+    return "binary"
 
 
-def render(exchange: Exchange, media: MediaType, services: Any) -> bytes:
-    found = renderer(media.name)
-    assert found is not None
-    return found(exchange, media, services)
+def value_source(response: Response, media_type: str) -> str:
+    """Which media type's schema describes the value behind `media_type`: a stream or CSV export
+    carries the same data as the operation's JSON answer, when there is one."""
+    if kind(media_type) in ("sse", "csv") and JSON_TYPE in response.content:
+        return JSON_TYPE
+    return media_type
 
 
 def content_type(media_type: str) -> str:
@@ -38,3 +66,69 @@ def as_text(value: JSON) -> bytes:
     from mockserver.rendering import dump_json
 
     return dump_json(value)
+
+
+def binary(ex: Exchange) -> bytes:
+    """A real file of the documented binary type, small and seeded (behaviors refine sizes)."""
+    media_type = ex.media_type or "application/octet-stream"
+    if media_type in _IMAGE_FORMATS:
+        from mockserver.media.images import encode_image
+
+        return encode_image(64, 64, _IMAGE_FORMATS[media_type], ex.seed)  # type: ignore[arg-type]
+    if media_type in _AUDIO_FORMATS:
+        from mockserver.media.audio import synthesize_speech
+
+        fmt = _AUDIO_FORMATS[media_type]
+        return synthesize_speech("This is the mock speaking.", 1.0, fmt, ex.seed).data  # type: ignore[arg-type]
+    return ex.rng("binary").randbytes(256)  # an opaque format: any bytes are valid
+
+
+def _rows_schema(response: Response) -> tuple[str | None, list[str]]:
+    """The array of objects a CSV export lists (its key in the JSON answer) and the columns."""
+    media = response.content.get(JSON_TYPE)
+    schema = media.schema.schema if media and media.schema else {}
+    for name, prop in (schema.get("properties") or {}).items():
+        items = prop.get("items") if isinstance(prop, dict) else None
+        if isinstance(items, dict) and "properties" in items:
+            return name, _columns(items, "")
+    return None, []
+
+
+def _columns(schema: Mapping[str, Any], prefix: str) -> list[str]:
+    columns: list[str] = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, dict) and "properties" in prop:
+            columns.extend(_columns(prop, f"{prefix}{name}."))  # nested objects flatten to a.b
+        else:
+            columns.append(prefix + name)
+    return columns
+
+
+def _cell(row: Mapping[str, Any], column: str) -> str:
+    value: Any = row
+    for part in column.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        from mockserver.rendering import dump_json
+
+        return dump_json(value).decode()
+    return str(value)
+
+
+def csv_body(value: JSON, response: Response) -> bytes:
+    """CSV with a header row: the JSON answer's list of records, nested fields as `a.b` columns."""
+    key, columns = _rows_schema(response)
+    rows = value.get(key, []) if key and isinstance(value, dict) else []
+    if not columns:
+        columns = sorted({k for row in rows if isinstance(row, dict) for k in row})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        if isinstance(row, dict):
+            writer.writerow([_cell(row, column) for column in columns])
+    return out.getvalue().encode()

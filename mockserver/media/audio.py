@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-import lameenc  # type: ignore[import-not-found]  # ships no type information
+import lameenc
 
 from mockserver.media.flac import encode_flac
 from mockserver.media.ogg import OPUS_RATE, encode_silent_opus

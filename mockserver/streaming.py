@@ -1,0 +1,58 @@
+"""Server-sent events: framing (`data: <json>\\n\\n` ... `data: [DONE]\\n\\n`) and pacing.
+
+Frames are produced lazily, one at a time, so the first byte leaves before the last event is
+built, and a client that goes away stops the generator (the ASGI edge cancels it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from mockserver.rendering import dump_json
+from mockserver.settings import Settings
+from mockserver.types import JSON, Incoming
+
+DONE = b"data: [DONE]\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    ttft: float = 0.0  # seconds before the first event (time to first token)
+    delay: float = 0.0  # seconds between events
+
+
+_PACE_TOKEN = re.compile(r"(ttft|delay)\s*=\s*(\d+(?:\.\d+)?)\s*(ms|s)?")
+
+
+def pacing(settings: Settings, incoming: Incoming) -> Pacing:
+    """The settings' pacing, overridden per request by `X-Mock-Pace: ttft=200ms, delay=20ms`."""
+    ttft, delay = settings.stream_ttft_ms / 1000, settings.stream_delay_ms / 1000
+    for name, number, unit in _PACE_TOKEN.findall(incoming.header("x-mock-pace")):
+        seconds = float(number) / (1 if unit == "s" else 1000)
+        if name == "ttft":
+            ttft = seconds
+        else:
+            delay = seconds
+    return Pacing(min(ttft, 60.0), min(delay, 10.0))  # bounded: a typo must not hang a test run
+
+
+def frame(event: JSON) -> bytes:
+    return b"data: " + dump_json(event) + b"\n\n"
+
+
+async def sse(events: Iterable[JSON], pace: Pacing, done: bool = True) -> AsyncIterator[bytes]:
+    """Frames for `events`, paced; `[DONE]` last (as OpenAI-compatible clients expect)."""
+    first = True
+    for event in events:
+        wait = pace.ttft if first else pace.delay
+        if wait > 0:
+            await asyncio.sleep(wait)
+        else:
+            await asyncio.sleep(0)  # yield to the loop so a disconnect is noticed between events
+        first = False
+        yield frame(event)
+    if done:
+        yield DONE
