@@ -38,11 +38,15 @@ def build(mock: Mock) -> Starlette:
             }
         )
 
+    async def reset(request: Request) -> Response:
+        mock.reset()
+        return Response(status_code=204)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "operations": len(mock.spec.operations)})
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        known = "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health"
+        known = "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health, POST /__mock/reset"
         return JSONResponse(
             {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
         )
@@ -58,6 +62,7 @@ def build(mock: Mock) -> Starlette:
             Route("/__mock/requests", clear_requests, methods=["DELETE"]),
             Route("/__mock/spec", spec, methods=["GET"]),
             Route("/__mock/health", health, methods=["GET"]),
+            Route("/__mock/reset", reset, methods=["POST"]),
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from mockserver.bundled import bundled
 from mockserver.catalog import (
     CHARACTERS_FILE,
     MODEL_TYPES,
@@ -27,11 +28,8 @@ from mockserver.specfile import SpecLoadError, Yaml12Loader, format_location, li
 
 
 def default_fixtures_dir() -> Path:
-    """The bundled fixtures: inside the installed package (the wheel force-includes fixtures/ as
-    mockserver/bundled/fixtures), else the repository's fixtures/ folder."""
-    here = Path(__file__).resolve().parent
-    bundled = here / "bundled" / "fixtures"
-    return bundled if bundled.is_dir() else here.parent / "fixtures"
+    """The bundled fixtures directory (installed or in the repository)."""
+    return bundled("fixtures")
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:

@@ -21,7 +21,8 @@ _SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the paren
 
 
 _EPILOG = """\
-admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health
+admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
+              POST /__mock/reset (forget keys, usage and the log)
 per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false', 'X-Mock-Seed: N'
 """
 

@@ -16,6 +16,7 @@ import ipaddress
 import random
 import re
 import uuid
+import warnings
 from collections.abc import Callable
 from datetime import date
 
@@ -86,8 +87,10 @@ def is_byte(value: str) -> bool:
 
 
 # RFC 3986 (URI) and RFC 3987 (IRI, which adds non-ASCII "ucschar"s) as regular expressions.
-_UCS = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
-_PRIVATE = "\ue000-\uf8ff"  # IRI queries may also carry private-use characters
+_UCS = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
+    f"{chr(plane << 16)}-{chr((plane << 16) | 0xFFFD)}" for plane in range(1, 14)
+) + "\U000e1000-\U000efffd"  # RFC 3987 ucschar
+_PRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"  # iprivate: IRI queries only
 
 
 def _rfc3986(extra: str, private: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -154,10 +157,12 @@ def is_iri_reference(value: str) -> bool:
 
 
 def is_regex(value: str) -> bool:
-    try:
-        re.compile(value)
-    except re.error:
-        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "possible nested set" and friends: still a valid pattern
+        try:
+            re.compile(value)
+        except re.error:
+            return False
     return True
 
 

@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from mockserver import behaviors, encoding, media, streaming
+from mockserver import behaviors, encoding, faults, media, streaming
 from mockserver.behaviors import Behavior
 from mockserver.calls import CallLog, redact
 from mockserver.catalog import load_catalog
@@ -209,7 +209,10 @@ class Mock:
             reply = encoding.encode(reply, incoming.header("accept-encoding"))
             if cache_key:
                 self._remember(cache_key, reply)
-        if self.settings.check_responses:
+        injected = faults.requested(self.settings.faults, incoming.header("x-mock-fault"))
+        if injected:
+            reply = faults.apply(injected, reply, exchange)
+        if self.settings.check_responses and not injected:
             problems = check_reply(op, reply)
             if problems:
                 message = f"the mock produced a response that violates the spec for {op.operation_id}"
@@ -220,7 +223,8 @@ class Mock:
 
     def _cache_key(self, ex: Exchange, behavior: Behavior | None) -> tuple[object, ...] | None:
         cacheable = behavior.cacheable if behavior is not None else True
-        if ex.operation.method != "GET" or not cacheable or ex.incoming.header("prefer"):
+        headers = ex.incoming.headers
+        if ex.operation.method != "GET" or not cacheable or "prefer" in headers or "x-mock-fault" in headers:
             return None
         return (
             ex.operation.operation_id,

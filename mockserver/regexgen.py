@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import string
 import sys
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +34,9 @@ _MAX_EXTRA_REPEAT = 3  # `*` and `+` repeat at most this many times beyond their
 
 @lru_cache(maxsize=256)
 def _parse(pattern: str) -> Any:
-    return sre_parse.parse(pattern)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # FutureWarnings about odd but valid patterns
+        return sre_parse.parse(pattern)
 
 
 def _in_set(items: list[tuple[Any, Any]], rng: random.Random) -> str:

@@ -27,6 +27,7 @@ class Settings:
     behaviors: bool = True  # Venice semantics on top of the generic engine
     stream_ttft_ms: float = 0.0  # streams: wait before the first event
     stream_delay_ms: float = 0.0  # streams: wait between events
+    faults: tuple[str, ...] = ()  # contract violations to inject into every answer (see faults.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver import speccheck
+from mockserver.bundled import bundled
 from mockserver.schemas import Compiled, Converter, Direction, compile_validator
 from mockserver.specfile import SpecLoadError, format_location, read_document, resolve_refs
 from mockserver.types import JSON
@@ -48,6 +49,7 @@ class MediaType:
     name: str  # "application/json", "image/png", ...
     schema: Compiled | None
     examples: Mapping[str, JSON]  # the valid examples by name; "" is the media type's `example`
+    sse_data: Compiled | None = None  # text/event-stream: schema of the JSON in each `data:` (x-sse-data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +144,16 @@ class Spec:
 
 
 def default_spec_path() -> Path:
-    """The bundled swagger.yaml: inside the installed package, or at the repository root."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "bundled" / "swagger.yaml", here.parent / "swagger.yaml"):
-        if candidate.is_file():
-            return candidate
-    raise SpecLoadError("the bundled swagger.yaml is missing; pass --spec PATH")
+    """The bundled swagger.yaml (installed or in the repository)."""
+    path = bundled("swagger.yaml")
+    if not path.is_file():
+        raise SpecLoadError("the bundled swagger.yaml is missing; pass --spec PATH")
+    return path
+
+
+def default_overlay_path() -> Path:
+    """fixtures/overlay.yaml: what the Venice spec lacks (the chat stream's media type)."""
+    return bundled("fixtures") / "overlay.yaml"
 
 
 def merge(base: JSON, patch: JSON) -> JSON:
@@ -163,13 +169,42 @@ def merge(base: JSON, patch: JSON) -> JSON:
     return merged
 
 
-def load_spec(path: Path | str | None = None, overlays: Sequence[Path | str] = ()) -> Spec:
-    """Load, check and compile an OpenAPI 3.0/3.1 document. Raises SpecLoadError if broken."""
+def apply_overlay(document: JSON, overlay: JSON) -> JSON:
+    """Merge an overlay into a document. An overlay with `operations:` is targeted: each entry is
+    merged into the operation with that operationId (skipped if the spec has none), and its
+    `components` only if something matched. Any other overlay is a plain RFC 7396 merge patch."""
+    if not isinstance(overlay, dict) or "operations" not in overlay:
+        return merge(document, overlay)
+    merged = dict(document)
+    paths = {p: dict(item) for p, item in (document.get("paths") or {}).items() if isinstance(item, dict)}
+    matched = False
+    for operation_id, patch in (overlay.get("operations") or {}).items():
+        for item in paths.values():
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if isinstance(op, dict) and op.get("operationId") == operation_id:
+                    item[method] = merge(op, patch)
+                    matched = True
+    if matched:
+        merged["paths"] = paths
+        merged = merge(merged, {k: v for k, v in overlay.items() if k != "operations"})
+    return merged
+
+
+def load_spec(
+    path: Path | str | None = None, overlays: Sequence[Path | str] = (), default_overlay: bool = True
+) -> Spec:
+    """Load, check and compile an OpenAPI 3.0/3.1 document. Raises SpecLoadError if broken.
+
+    The bundled overlay (fixtures/overlay.yaml) applies first unless `default_overlay` is False;
+    `overlays` follow in order.
+    """
     source = Path(path) if path is not None else default_spec_path()
     raw, text = read_document(source)
-    for overlay in overlays:
-        raw = merge(raw, read_document(Path(overlay))[0])
-        text = ""  # line numbers no longer match the file once an overlay changed it
+    applied = [default_overlay_path()] if default_overlay else []
+    for overlay in [*applied, *(Path(o) for o in overlays)]:
+        # Overlays add to the document; lines of what was there before still match `text`.
+        raw = apply_overlay(raw, read_document(overlay)[0])
     speccheck.check_document(raw, str(source), text)
     resolved, recursive = resolve_refs(raw, source)
     return _Builder(raw, resolved, recursive, str(source)).build()
@@ -313,7 +348,10 @@ class _Builder:
             media = media or {}
             compiled = self.compile(media.get("schema"), direction)
             out[name.lower()] = MediaType(
-                name.lower(), compiled, MappingProxyType(self.examples(media, compiled, (*where, name)))
+                name.lower(),
+                compiled,
+                MappingProxyType(self.examples(media, compiled, (*where, name))),
+                self.compile(media.get("x-sse-data"), direction),
             )
         return MappingProxyType(out)
 
