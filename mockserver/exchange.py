@@ -60,11 +60,11 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
-def request_seed(base: int, operation_id: str, incoming: Incoming) -> int:
-    """Same spec + seed + request -> same seed. The per-request `X-Mock-Seed` header replaces `base`."""
+def request_seed(base: int, operation_id: str, incoming: Incoming, body_key: bytes | None = None) -> int:
+    """Same spec + seed + request -> same seed. The per-request `X-Mock-Seed` header replaces `base`;
+    `body_key` replaces the raw body when some of its fields must not count (see behaviors)."""
     override = incoming.header("x-mock-seed")
     if override.lstrip("-").isdigit():
         base = int(override)
-    return derive_seed(
-        base, operation_id, incoming.method, incoming.path, incoming.query_string, incoming.body
-    )
+    body = incoming.body if body_key is None else body_key
+    return derive_seed(base, operation_id, incoming.method, incoming.path, incoming.query_string, body)

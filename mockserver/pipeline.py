@@ -41,6 +41,13 @@ _NO_PREFER = Prefer()
 _CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
 
+def _body_key(behavior: Behavior | None, body: JSON) -> bytes | None:
+    """The body as it counts for the seed: without the fields a behavior says do not matter."""
+    if behavior is None or not behavior.seed_ignores or not isinstance(body, dict):
+        return None
+    return dump_json({k: v for k, v in sorted(body.items()) if k not in behavior.seed_ignores})
+
+
 class Mock:
     """One mock server's state: the compiled spec, catalog, stores, router and request log."""
 
@@ -193,7 +200,9 @@ class Mock:
             status,
             response,
             media_type,
-            request_seed(self.settings.seed, op.operation_id, incoming),
+            request_seed(
+                self.settings.seed, op.operation_id, incoming, _body_key(behavior, verdict.data.body)
+            ),
             static=prefer.dynamic is False,
             example=prefer.example,
         )
@@ -281,6 +290,7 @@ class Mock:
         """The JSON value behind a JSON, SSE or CSV answer (from the JSON media type's schema)."""
         assert ex.response is not None
         spec_media = ex.response.content[media_type]
+        meaningful = ex.status < 300 and media_type == JSON_TYPE  # behaviors shape successes only
         if ex.example is not None:
             if ex.example not in spec_media.examples:
                 names = ", ".join(repr(n) for n in spec_media.examples if n) or "none"
@@ -291,15 +301,12 @@ class Mock:
             value = spec_media.examples[ex.example]
         elif ex.static and spec_media.examples:
             value = next(iter(spec_media.examples.values()))
+        elif meaningful and behavior is not None and behavior.build is not None:
+            value = behavior.build(ex, self.services)  # the behavior makes the whole answer
         elif spec_media.schema is None:
             value = None
         else:
             value = self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
-        if (
-            behavior is not None
-            and behavior.refine is not None
-            and ex.status < 300
-            and media_type == JSON_TYPE
-        ):
+        if meaningful and behavior is not None and behavior.refine is not None:
             value = behavior.refine(ex, value, self.services)
         return value

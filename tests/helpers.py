@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import random
@@ -13,6 +14,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver import Spec
+from mockserver.media.images import encode_image
 from mockserver.spec import Operation
 from mockserver.synthesis import Synthesizer
 
@@ -42,8 +44,11 @@ class Request:
         return json.dumps(self.json).encode() if self.has_body else b""
 
 
-def valid_request(op: Operation, seed: int = 0, synthesizer: Synthesizer | None = None) -> Request:
-    """A request that satisfies the operation's contract, drawn from its own schemas."""
+def valid_request(
+    op: Operation, seed: int = 0, synthesizer: Synthesizer | None = None, media_type: str | None = None
+) -> Request:
+    """A request that satisfies the operation's contract, drawn from its own schemas; with
+    `media_type`, one that asks for that answer (`stream`, `return_binary`, `response_format`)."""
     synthesizer = synthesizer or Synthesizer()
     rng = random.Random(seed)
     request = Request(op.method, op.path, headers=dict(AUTH))
@@ -56,10 +61,64 @@ def valid_request(op: Operation, seed: int = 0, synthesizer: Synthesizer | None 
     if op.request_body is not None and "application/json" in op.request_body.content:
         media = op.request_body.content["application/json"]
         if media.schema is not None:
-            request.json = synthesizer.valid_value(media.schema, rng)
+            body = synthesizer.valid_value(media.schema, rng)
+            request.json = meaningful(op.operation_id, body, rng, media_type)
             request.has_body = True
             request.headers["Content-Type"] = "application/json"
     return request
+
+
+# A real 256x256 PNG: upload endpoints check that their input is an image of a usable size.
+PNG_256 = base64.b64encode(encode_image(256, 256, "png", 1)).decode()
+
+
+_SPEECH_FORMATS = {
+    "audio/mpeg": "mp3",
+    "audio/opus": "opus",
+    "audio/aac": "aac",
+    "audio/flac": "flac",
+    "audio/wav": "wav",
+    "audio/pcm": "pcm",
+}
+
+
+def meaningful(operation_id: str, body: Any, rng: random.Random, media_type: str | None = None) -> Any:
+    """A schema-valid body made semantically valid too: names from the catalog, a real image.
+
+    The schema allows any string for `model`; the Venice semantics do not (unknown models get a
+    400 listing the valid ones), so requests that must succeed name real ones.
+    """
+    if not isinstance(body, dict):
+        return body
+    fixes: dict[str, Any] = {
+        "createChatCompletion": {"model": rng.choice(["venice-uncensored", "llama-3.3-70b", "qwen3-235b"])},
+        "generateImage": {"model": "hidream"},
+        "simpleGenerateImage": {"model": "default"},
+        "createEmbedding": {"model": "text-embedding-bge-m3"},
+        "createSpeech": {"model": "tts-kokoro"},
+        "upscaleImage": {"image": PNG_256},
+        "editImage": {"image": PNG_256},
+    }.get(operation_id, {})
+    fixed = {**body, **fixes}
+    if operation_id == "createChatCompletion":
+        # tools, schemas and characters are exercised by tests/test_chat.py with meaningful values
+        for name in ("tools", "tool_choice", "response_format"):
+            fixed.pop(name, None)
+        venice = dict(fixed.get("venice_parameters") or {})
+        venice.pop("character_slug", None)
+        fixed["venice_parameters"] = venice
+    if operation_id == "generateImage":
+        fixed.pop("style_preset", None)
+    if media_type is not None:
+        if operation_id == "createChatCompletion":
+            fixed["stream"] = media_type == "text/event-stream"
+        elif operation_id == "generateImage":
+            fixed["return_binary"] = media_type.startswith("image/")
+            if media_type.startswith("image/"):
+                fixed["format"] = media_type.split("/")[1]
+        elif operation_id == "createSpeech" and media_type in _SPEECH_FORMATS:
+            fixed["response_format"] = _SPEECH_FORMATS[media_type]
+    return fixed
 
 
 def reference_check_response(
@@ -83,3 +142,49 @@ def reference_check_response(
         data, status_code=status, headers=headers, content_type=content_type.split(";")[0].strip()
     )
     reference.validate_response(mock_request, mock_response)
+
+
+def sse_data(raw: str) -> list[str]:
+    """The `data:` payloads of a text/event-stream body, in order (multi-line data joined)."""
+    payloads = []
+    for block in raw.replace("\r\n", "\n").split("\n\n"):
+        lines = [line[5:].lstrip(" ") for line in block.split("\n") if line.startswith("data:")]
+        if lines:
+            payloads.append("\n".join(lines))
+    return payloads
+
+
+def chunk_validator(spec: Spec) -> Any:
+    """openapi-core's own schema validator over the overlay's chunk schema (an independent oracle)."""
+    from openapi_schema_validator import OAS30Validator
+
+    return OAS30Validator(spec.document["components"]["schemas"]["ChatCompletionChunk"])
+
+
+def join_stream(chunks: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Per choice index: the message the deltas add up to, and the choice's finish_reason."""
+    joined: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        for choice in chunk["choices"]:
+            slot = joined.setdefault(
+                choice["index"], {"message": {"content": None, "tool_calls": []}, "finish_reason": None}
+            )
+            message = slot["message"]
+            for key, value in choice["delta"].items():
+                if key == "tool_calls":
+                    for part in value:
+                        while len(message["tool_calls"]) <= part["index"]:
+                            message["tool_calls"].append({"function": {"arguments": ""}})
+                        call = message["tool_calls"][part["index"]]
+                        call.update({k: v for k, v in part.items() if k not in ("function", "index")})
+                        function = part.get("function", {})
+                        if "name" in function:
+                            call["function"]["name"] = function["name"]
+                        call["function"]["arguments"] += function.get("arguments", "")
+                elif isinstance(value, str) and key != "role":
+                    message[key] = (message.get(key) or "") + value
+                else:
+                    message[key] = value
+            if choice["finish_reason"] is not None:
+                slot["finish_reason"] = choice["finish_reason"]
+    return joined

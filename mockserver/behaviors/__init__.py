@@ -8,13 +8,16 @@ spec: tests/test_selfcheck.py and each area's tests validate what they produce.
 Hooks, all optional, called by mockserver.pipeline:
   implied(op, request)            media type the request implies (return_binary -> image/png)
   check(op, request, services)    semantic violations (unknown model, ...) answered with 400
-  refine(ex, value, services)     the synthesized JSON body -> the meaningful one
+  build(ex, services)             the whole JSON body of a 2xx, instead of synthesizing one first
+  refine(ex, value, services)     the synthesized (or built) JSON body -> the meaningful one
   headers(ex, value, services)    values for documented (or extra) response headers
   events(ex, value, services)     a streamed answer: the SSE event payloads for the JSON value
   binary(ex, services)            a non-JSON body (image, audio): bytes, or chunks to stream
   admit(ex, services)             before a 2xx: a Refusal (e.g. 429 rate limited) or None
   account(ex, value, services)    after a 2xx: record usage, rate-limit events, key activity
   cacheable                       GET answers depend on the request only: safe to reuse
+  seed_ignores                    top-level body fields that must not change the answer's seed
+                                  (chat: `stream`, so a stream and a JSON answer carry the same text)
 
 Several modules may contribute to one operation (chat semantics in chat.py, its billing in
 billing.py): their hooks are combined in a fixed module order (see `combine`).
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 Implied = Callable[[Operation, RequestData], "str | None"]
 Check = Callable[[Operation, RequestData, "Services"], list[Violation]]
+Build = Callable[[Exchange, "Services"], JSON]
 Refine = Callable[[Exchange, JSON, "Services"], JSON]
 Headers = Callable[[Exchange, JSON, "Services"], Mapping[str, JSON]]
 Events = Callable[[Exchange, JSON, "Services"], Iterable[JSON]]
@@ -61,6 +65,7 @@ Admit = Callable[[Exchange, "Services"], "Refusal | None"]
 class Behavior:
     implied: Implied | None = None
     check: Check | None = None
+    build: Build | None = None
     refine: Refine | None = None
     headers: Headers | None = None
     events: Events | None = None
@@ -68,6 +73,7 @@ class Behavior:
     admit: Admit | None = None
     account: Account | None = None
     cacheable: bool = False
+    seed_ignores: tuple[str, ...] = ()
 
 
 def combine(parts: Sequence[Behavior]) -> Behavior:
@@ -113,6 +119,7 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
     return Behavior(
         implied=implied if has("implied") else None,
         check=check if has("check") else None,
+        build=first("build"),
         refine=refine if has("refine") else None,
         headers=headers if has("headers") else None,
         events=first("events"),
@@ -120,6 +127,7 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
         admit=admit if has("admit") else None,
         account=account if has("account") else None,
         cacheable=all(p.cacheable for p in parts),
+        seed_ignores=tuple(dict.fromkeys(f for p in parts for f in p.seed_ignores)),
     )
 
 
