@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from mockserver import behaviors, encoding, faults, media, streaming
+from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
 from mockserver.behaviors import Behavior
 from mockserver.calls import CallLog, redact
 from mockserver.catalog import load_catalog
@@ -64,6 +64,7 @@ class Mock:
             load_catalog(self.settings.fixtures),
             open_state(self.settings.state_file),
         )
+        self.scripts = scripts.Scripts()
         self._api_keys = frozenset(self.settings.api_keys)
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
         # are a pure function of those, so a repeated GET skips synthesis and encoding.
@@ -84,6 +85,7 @@ class Mock:
     def reset(self) -> None:
         """Forget state, the request log and cached replies (POST /__mock/reset)."""
         self.services.state.reset()
+        self.scripts.clear()
         self.calls.clear()
         self._cache.clear()
 
@@ -206,6 +208,9 @@ class Mock:
             static=prefer.dynamic is False,
             example=prefer.example,
         )
+        scripted = self.scripts.take(op.operation_id)
+        if scripted is not None:  # the client test said what this call answers
+            return scripts.render(scripted, exchange, self)
         if behavior is not None and behavior.admit is not None and status < 300:
             refusal = behavior.admit(exchange, self.services)
             if refusal is not None:
@@ -218,6 +223,9 @@ class Mock:
             reply = encoding.encode(reply, incoming.header("accept-encoding"))
             if cache_key:
                 self._remember(cache_key, reply)
+        adverse = scenarios.choose(self.settings.scenarios, incoming.header("x-mock-scenario"), exchange)
+        if adverse:
+            reply = scenarios.apply(adverse, reply, exchange)
         injected = faults.requested(self.settings.faults, incoming.header("x-mock-fault"))
         if injected:
             reply = faults.apply(injected, reply, exchange)
@@ -226,7 +234,8 @@ class Mock:
             if problems:
                 message = f"the mock produced a response that violates the spec for {op.operation_id}"
                 return json_reply(500, error_body(message, problems), notes=("self-check failed",))
-        if behavior is not None and behavior.account is not None and status < 300:
+        # Calls a scenario refused (429, 5xx) are not billed: account for what was answered.
+        if behavior is not None and behavior.account is not None and reply.status < 300:
             behavior.account(exchange, value, self.services)
         return reply
 

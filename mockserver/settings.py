@@ -28,6 +28,7 @@ class Settings:
     stream_ttft_ms: float = 0.0  # streams: wait before the first event
     stream_delay_ms: float = 0.0  # streams: wait between events
     faults: tuple[str, ...] = ()  # contract violations to inject into every answer (see faults.py)
+    scenarios: tuple[str, ...] = ()  # resilience scenarios, "NAME" or "NAME:PROBABILITY" (scenarios.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
