@@ -58,7 +58,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         action="append",
         default=[],
-        help="document merged into the spec (RFC 7396 merge patch); repeatable",
+        help="document merged into the spec after the bundled overlay: an RFC 7396 merge patch, or "
+        "per operationId under `operations:` like fixtures/overlay.yaml; repeatable",
+    )
+    p.add_argument(
+        "--no-default-overlay",
+        dest="default_overlay",
+        action="store_false",
+        help="do not merge the bundled fixtures/overlay.yaml (chat's stream media type, ...)",
     )
     p.add_argument(
         "--seed", type=int, default=0, help="seed for every synthesized value (default: %(default)s)"
@@ -148,6 +155,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(
         spec=os.path.abspath(args.spec) if args.spec else None,
         overlays=tuple(os.path.abspath(o) for o in args.overlay),
+        default_overlay=args.default_overlay,
         base_path=args.base_path,
         seed=args.seed,
         api_keys=tuple(args.api_key),

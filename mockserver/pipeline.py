@@ -53,7 +53,9 @@ class Mock:
 
     def __init__(self, settings: Settings | None = None, spec: Spec | None = None) -> None:
         self.settings = settings or Settings()
-        self.spec = spec or load_spec(self.settings.spec, self.settings.overlays)
+        self.spec = spec or load_spec(
+            self.settings.spec, self.settings.overlays, self.settings.default_overlay
+        )
         self.router = Router.build(self.spec, self.settings.base_path)
         self.synthesizer = Synthesizer(self.spec.openapi)
         self.calls = CallLog(self.settings.log_size, self.settings.log_body_bytes)
