@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen
 import server
+import streams
 from scenarios import DEFAULT_SCENARIOS, MEMORY_SCENARIO, SCENARIOS, Scenario, by_name
 
 
@@ -104,6 +105,13 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="URL",
         help="measure this running server (loopback only), e.g. http://127.0.0.1:8000/api/v1",
     )
+    p.add_argument(
+        "--paced-streams",
+        default="50,200,500",
+        metavar="N,N,...",
+        help="concurrent chat streams at one chunk per 20 ms, one run per count; '' skips the stream "
+        "benchmarks (default 50,200,500)",
+    )
     p.add_argument("--pid", type=int, help="with --base-url: its PID, for RSS and CPU from /proc")
     p.add_argument("--startup-timeout", type=float, default=60.0, metavar="S")
     p.add_argument("--json", metavar="PATH", help="also write every number to this JSON file")
@@ -114,6 +122,12 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
         p.error("--connections must be in [1, 1000]")
     if args.memory_requests < 0 or args.memory_deadline <= 0:
         p.error("--memory-requests must be >= 0 and --memory-deadline > 0")
+    try:
+        args.paced = [int(n) for n in args.paced_streams.split(",") if n.strip()]
+    except ValueError:
+        p.error("--paced-streams takes counts like 50,200,500")
+    if any(not 1 <= n <= 2000 for n in args.paced):
+        p.error("--paced-streams counts must be in [1, 2000]")
     if args.pid is not None and args.base_url is None:
         p.error("--pid only goes with --base-url")
     if args.base_url is not None and args.server_arg:
@@ -239,6 +253,37 @@ def print_memory(m: MemoryResult) -> None:
     print(f"  {rate:.1f} req/s, non-2xx {s.non_2xx}, errors {s.errors}{kinds}", flush=True)
 
 
+def run_streams(args: argparse.Namespace, target: server.Target, pid: int | None) -> dict[str, Any]:
+    print("\nStreams (POST /chat/completions, stream: true)")
+    rate, events = streams.chunks_per_second(target)
+    print(f"  one stream, no pacing          {rate:8.0f} chunks/s  ({events} events per stream, n=64)")
+    p50, p99 = streams.time_to_first_byte(target)
+    print(f"  time to first byte             {p50:8.2f} ms p50, {p99:.2f} ms p99  (50 streams)")
+    print(
+        f"  {'paced streams':>14} {'completed':>10} {'events':>9} {'gap p50 ms':>11} {'gap p99 ms':>11} "
+        f"{'RSS MiB before/peak/after':>26} {'seconds':>8}"
+    )
+    paced = []
+    for count in args.paced:
+        r = streams.paced_streams(target, count, lambda: server.rss_mib(pid) if pid else None)
+        paced.append(asdict(r))
+        memory = (
+            f"{_num(r.rss_before_mib, '.1f')}/{_num(r.rss_peak_mib, '.1f')}/{_num(r.rss_after_mib, '.1f')}"
+        )
+        print(
+            f"  {r.streams:>14} {r.completed:>10} {r.events:>9} {r.gap_p50_ms:>11.1f} {r.gap_p99_ms:>11.1f} "
+            f"{memory:>26} {r.seconds:>8.1f}",
+            flush=True,
+        )
+    return {
+        "chunks_per_s": rate,
+        "events_per_stream": events,
+        "ttfb_p50_ms": p50,
+        "ttfb_p99_ms": p99,
+        "paced": paced,
+    }
+
+
 def _sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through the `finally` that stops the server
 
@@ -285,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run_scenario(args, target, pid, by_name(name)))
             print_row(results[-1])  # row by row: a long run shows progress
         report["scenarios"] = [asdict(r) for r in results]
+
+        if args.paced_streams:
+            report["streams"] = run_streams(args, target, pid)
 
         if args.memory_requests and pid is not None:
             print(
