@@ -6,6 +6,7 @@ sends bad credentials) applies too.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import schemathesis
@@ -13,10 +14,13 @@ from hypothesis import HealthCheck, assume, settings
 from schemathesis.generation import GenerationMode
 
 from mockserver import Mock, Settings, create_app, load_spec
+from mockserver.behaviors.embeddings import natural_dimensions
+from mockserver.media.images import encode_image
 
 KEY = "fuzz-key"
 _SPEC = load_spec()
-_APP = create_app(mock=Mock(Settings(api_keys=(KEY,)), spec=_SPEC))
+_MOCK = Mock(Settings(api_keys=(KEY,)), spec=_SPEC)
+_APP = create_app(mock=_MOCK)
 
 schema = schemathesis.openapi.from_dict(_SPEC.document)
 schema.app = _APP
@@ -55,10 +59,68 @@ def _empty_query_value(case: Any) -> bool:
     return positive and any(value == "" for value in (case.query or {}).values())
 
 
+def _name_a_catalog_embedding_model(case: Any) -> None:
+    """POST /embeddings: the schema admits any `model` string and any `dimensions` >= 1, but only
+    a catalog embedding model, and at most its natural dimensions, is a request Venice (and the
+    mock) accepts; anything else is a semantic 400. A positive case gets the catalog's model and
+    `dimensions` capped at that model's size, so that schemathesis exercises the successful
+    answer instead of reporting the refusal as "valid data rejected". Negative cases are left as
+    generated: a string `model` or an integer `dimensions` is never what makes them invalid."""
+    positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
+    if not positive or case.operation.label != "POST /embeddings" or not isinstance(case.body, dict):
+        return
+    catalog = _MOCK.services.catalog
+    body = dict(case.body)
+    if isinstance(body.get("model"), str) and catalog.model(body["model"], "embedding") is None:
+        body["model"] = catalog.ids("embedding")[0]
+    model = catalog.model(str(body.get("model")), "embedding")
+    most = natural_dimensions(model.id if model is not None else None)
+    if isinstance(body.get("dimensions"), int) and body["dimensions"] > most:
+        body["dimensions"] = most
+    case.body = body
+
+
+# A small real PNG, base64: what the image upload endpoints need in `image` (see below).
+_REAL_IMAGE = base64.b64encode(encode_image(64, 48, "png", 0)).decode()
+
+
+def _use_catalog_names_and_a_real_image(case: Any) -> None:
+    """The image endpoints: their schemas admit any string for `model` and `style_preset`, and
+    anything at all for `image`, but Venice (and the mock) answer 400 unless `model` is a catalog
+    image model, `style_preset` a catalog style and `image` a real image; and an upscale with
+    `scale` 1 needs `enhance` (documented in the spec's text, not its schema). A positive case gets
+    catalog values, a real PNG (as base64, which both JSON and multipart accept) and `enhance` for
+    scale 1, so that schemathesis exercises the successful answer instead of reporting the
+    semantic refusal as "valid data rejected". Negative cases are left as generated: something
+    else makes them invalid, and a 400 is the right answer to them whatever these fields hold."""
+    positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
+    label = case.operation.label
+    if not positive or label not in ("POST /image/generate", "POST /image/upscale", "POST /image/edit"):
+        return
+    # The spec does not mark these request bodies `required`, so schemathesis also sends none; an
+    # upscale or edit without an image cannot succeed (the mock's 400 says the image is missing).
+    assume(isinstance(case.body, dict) or label == "POST /image/generate")
+    if not isinstance(case.body, dict):
+        return
+    catalog, body = _MOCK.services.catalog, dict(case.body)
+    if label == "POST /image/generate":
+        if catalog.model(str(body.get("model")), "image") is None:
+            body["model"] = catalog.ids("image")[0]
+        if "style_preset" in body and body["style_preset"] not in catalog.styles:
+            body["style_preset"] = catalog.styles[0]
+    elif label in ("POST /image/upscale", "POST /image/edit"):
+        body["image"] = _REAL_IMAGE
+        if label == "POST /image/upscale" and body.get("scale") == 1:
+            body["enhance"] = "true"
+    case.body = body
+
+
 @schema.parametrize()
 @settings(max_examples=60, suppress_health_check=list(HealthCheck), deadline=None, database=None)
 def test_schemathesis_finds_nothing(case: Any) -> None:
     assume(not _unsendable(case) and not _empty_query_value(case))
+    _name_a_catalog_embedding_model(case)
+    _use_catalog_names_and_a_real_image(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, excluded_checks=_excluded(case))
 
 

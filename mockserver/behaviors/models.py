@@ -1,19 +1,28 @@
 """Venice semantics for the model catalog: which models exist, and requests that must name one.
 
-`require_model` is shared by the chat, image, speech and embedding behaviors.
+The listing operations (models, traits, compatibility aliases, image styles, characters) answer
+with the catalog instead of synthesized values. `require_model` is shared by the chat, image,
+speech and embedding behaviors.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviors import Behavior
 from mockserver.catalog import Model
 from mockserver.errors import Violation
+from mockserver.exchange import Exchange
+from mockserver.types import JSON
 
 if TYPE_CHECKING:
     from mockserver.services import Services
+
+# Venice lists text models when GET /models has no `type` (the traits and compatibility
+# endpoints document the same default on their parameter).
+DEFAULT_TYPE = "text"
 
 
 def resolve_model(services: Services, name: object, types: Sequence[str]) -> Model | None:
@@ -36,10 +45,54 @@ def require_model(
     ids = sorted({m.id for t in types for m in services.catalog.models(t)})
     traits = sorted({trait for t in types for trait in services.catalog.traits(t)})
     kinds = "/".join(types)
-    message = f"{name!r} is not a {kinds} model; valid ids: {', '.join(ids)}"
+    article = "an" if kinds[:1] in "aeiou" else "a"
+    message = f"{name!r} is not {article} {kinds} model; valid ids: {', '.join(ids)}"
     if traits:
         message += f" (or a trait: {', '.join(traits)})"
     return [Violation(location, "model", message)]
 
 
-BEHAVIORS: Mapping[str, Behavior] = {}
+def _query_type(ex: Exchange) -> str:
+    value = ex.request.params.get("query", {}).get("type")
+    return value if isinstance(value, str) else DEFAULT_TYPE
+
+
+def _served(value: Any) -> JSON:
+    # The catalog's objects are shared by every request: hand out copies, so nothing downstream
+    # (fault injection, a later refinement) can change what the next request is answered with.
+    return copy.deepcopy(value)
+
+
+def _models(ex: Exchange, value: JSON, services: Services) -> JSON:
+    model_type = _query_type(ex)
+    data = [_served(m.data) for m in services.catalog.models(model_type)]
+    return {"data": data, "object": "list", "type": model_type}
+
+
+def _traits(ex: Exchange, value: JSON, services: Services) -> JSON:
+    model_type = _query_type(ex)
+    return {"data": dict(services.catalog.traits(model_type)), "object": "list", "type": model_type}
+
+
+def _compatibility(ex: Exchange, value: JSON, services: Services) -> JSON:
+    model_type = _query_type(ex)
+    return {"data": dict(services.catalog.compatibility(model_type)), "object": "list", "type": model_type}
+
+
+def _styles(ex: Exchange, value: JSON, services: Services) -> JSON:
+    return {"data": list(services.catalog.styles), "object": "list"}
+
+
+def _characters(ex: Exchange, value: JSON, services: Services) -> JSON:
+    return {"data": [_served(c) for c in services.catalog.characters], "object": "list"}
+
+
+# Each answer is a function of the query and the catalog, both fixed for a request's bytes:
+# cacheable, so repeated listings skip synthesis.
+BEHAVIORS: Mapping[str, Behavior] = {
+    "listModels": Behavior(refine=_models, cacheable=True),
+    "listModelTraits": Behavior(refine=_traits, cacheable=True),
+    "listModelCompatibilityMapping": Behavior(refine=_compatibility, cacheable=True),
+    "getImageStyles": Behavior(refine=_styles, cacheable=True),
+    "listCharacters": Behavior(refine=_characters, cacheable=True),
+}
