@@ -63,7 +63,7 @@ def test_api_key_and_base_path_flags_apply() -> None:
     process, base_url = start("--api-key", "k1", "--base-path", "/v9", "--log-level", "warning")
     try:
         assert base_url.endswith("/v9")
-        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        body = {"model": "venice-uncensored", "messages": [{"role": "user", "content": "hi"}]}
         ok = httpx.post(
             f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer k1"}, timeout=10
         )

@@ -115,11 +115,43 @@ def _use_catalog_names_and_a_real_image(case: Any) -> None:
     case.body = body
 
 
+def _make_chat_meaningful(case: Any) -> None:
+    """POST /chat/completions: the schema admits any `model`, `character_slug`, any object as a
+    JSON Schema and a `tool_choice` naming any function; Venice (and the mock) refuse unknown
+    models and characters, invalid schemas and a tool_choice that names none of the request's
+    tools. A positive case gets catalog names, and schemas and a tool choice that fit, so that
+    schemathesis exercises the answer; every other field stays as generated."""
+    positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
+    if not positive or case.operation.label != "POST /chat/completions" or not isinstance(case.body, dict):
+        return
+    catalog, body = _MOCK.services.catalog, dict(case.body)
+    if isinstance(body.get("model"), str) and catalog.model(body["model"], "text") is None:
+        body["model"] = catalog.ids("text")[0]
+    venice = body.get("venice_parameters")
+    if isinstance(venice, dict) and isinstance(venice.get("character_slug"), str):
+        body["venice_parameters"] = {**venice, "character_slug": catalog.characters[0]["slug"]}
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        body["response_format"] = {"type": "json_schema", "json_schema": {"type": "object"}}
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        body["tools"] = [
+            {**t, "function": {**t["function"], "parameters": {"type": "object"}}}
+            if isinstance(t, dict) and isinstance(t.get("function"), dict) and "parameters" in t["function"]
+            else t
+            for t in tools
+        ]
+    if isinstance(body.get("tool_choice"), dict):
+        body["tool_choice"] = "auto"  # a named choice must name one of the tools: not worth constructing
+    case.body = body
+
+
 @schema.parametrize()
 @settings(max_examples=60, suppress_health_check=list(HealthCheck), deadline=None, database=None)
 def test_schemathesis_finds_nothing(case: Any) -> None:
     assume(not _unsendable(case) and not _empty_query_value(case))
     _name_a_catalog_embedding_model(case)
+    _make_chat_meaningful(case)
     _use_catalog_names_and_a_real_image(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, excluded_checks=_excluded(case))
 

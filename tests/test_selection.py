@@ -124,14 +124,25 @@ class TestDeterminism:
             TestClient(create_app(mock=make_mock(seed=2))) as two,
         ):
             assert (
+                one.post(CHAT, json=BODY, headers=AUTH).content
+                != two.post(CHAT, json=BODY, headers=AUTH).content
+            )
+
+    def test_the_generic_engine_varies_with_the_seed_too(self, make_mock: Callable[..., Mock]) -> None:
+        # Without behaviors /characters is synthesized from its schema, so the seed shows.
+        with (
+            TestClient(create_app(mock=make_mock(seed=1, behaviors=False))) as one,
+            TestClient(create_app(mock=make_mock(seed=2, behaviors=False))) as two,
+        ):
+            assert (
                 one.get("/api/v1/characters", headers=AUTH).content
                 != two.get("/api/v1/characters", headers=AUTH).content
             )
 
     def test_the_seed_header_overrides_per_request(self, client: TestClient) -> None:
-        first = client.get("/api/v1/characters", headers={**AUTH, "X-Mock-Seed": "5"}).content
-        again = client.get("/api/v1/characters", headers={**AUTH, "X-Mock-Seed": "5"}).content
-        other = client.get("/api/v1/characters", headers={**AUTH, "X-Mock-Seed": "6"}).content
+        first = client.post(CHAT, json=BODY, headers={**AUTH, "X-Mock-Seed": "5"}).content
+        again = client.post(CHAT, json=BODY, headers={**AUTH, "X-Mock-Seed": "5"}).content
+        other = client.post(CHAT, json=BODY, headers={**AUTH, "X-Mock-Seed": "6"}).content
         assert first == again
         assert first != other
 
