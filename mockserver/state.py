@@ -1,16 +1,28 @@
-"""State that outlives one request: API keys, billing usage, rate-limit events.
+"""State that outlives one request: API keys, billing usage, rate-limit counters and refusals.
 
-One interface (`State`), two stores: in memory (the default) and SQLite (`--state-file PATH`),
-which survives restarts and is shared by several worker processes.
+One interface (`State`), two stores: in memory (the default, below) and SQLite (`--state-file
+PATH`, mockserver.state_sqlite), which survives restarts and is shared by several worker
+processes. Stores keep plain values and answer plain queries; what the values mean (prices,
+limits, which key may do what) is decided by the behaviors (keys, billing, ratelimits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-KeyStatus = Literal["active", "revoked"]
+from mockserver.timestamps import parse_instant
+
+KeyStatus = Literal["active", "revoked", "expired"]
+Clock = Callable[[], float]
+
+USAGE_KEPT = 10_000  # in memory only: the newest entries kept, so a long run's memory stays flat
+REFUSALS_KEPT = 50  # GET /api_keys/rate_limits/log "returns the last 50"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,50 +32,212 @@ class ApiKey:
     api_key_type: str  # "INFERENCE" or "ADMIN"
     description: str
     created_at: str  # RFC 3339
-    expires_at: str | None = None
-    consumption_limit: Mapping[str, float | None] = field(default_factory=dict)
+    expires_at: str | None = None  # RFC 3339; None: never expires
+    consumption_limit: Mapping[str, float | None] = field(default_factory=dict)  # usd/diem/vcu per epoch
+    last_used_at: str | None = None
+
+    def expired(self, now: float) -> bool:
+        when = parse_instant(self.expires_at) if self.expires_at else None
+        return when is not None and when <= now
+
+
+@dataclass(frozen=True, slots=True)
+class Inference:
+    """Details of the LLM call behind a usage entry (inferenceDetails)."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    execution_ms: float | None
+    request_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEntry:
+    timestamp: float  # seconds since the epoch
+    sku: str
+    units: float
+    price_usd: float  # per unit
+    amount: float  # negative: what was charged, in `currency`
+    currency: str  # USD, DIEM or VCU
+    notes: str = "API Inference"
+    key_id: str | None = None
+    inference: Inference | None = None
+    seq: int = 0  # assigned by the store: ties in `timestamp` keep insertion order
+
+
+@dataclass(frozen=True, slots=True)
+class UsageQuery:
+    currency: str | None = None
+    start: float | None = None  # inclusive bounds on the timestamp
+    end: float | None = None
+    descending: bool = True
+    limit: int = 200
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """One fixed rate-limit window: at most `limit` requests counted under `bucket` from `start`."""
+
+    bucket: str
+    start: float
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitEvent:
+    key_id: str
+    model_id: str
+    tier: str
+    limit_type: str  # RPM, RPD
+    timestamp: float
+
+
+# Billing decides an entry's currency from what was spent so far (per currency, all time).
+Bill = Callable[[Mapping[str, float]], Sequence[UsageEntry]]
 
 
 class State(Protocol):
     def add_key(self, key: ApiKey) -> None: ...
-    def keys(self) -> list[ApiKey]: ...
+    def api_keys(self) -> list[ApiKey]: ...  # in creation order
+    def key(self, key_id: str) -> ApiKey | None: ...
+    def key_for(self, secret: str) -> ApiKey | None: ...
     def delete_key(self, key_id: str) -> bool: ...
     def key_status(self, secret: str) -> KeyStatus | None: ...
+    def touch_key(self, key_id: str, when: str) -> None: ...
+    def charge(self, bill: Bill) -> list[UsageEntry]: ...
+    def spent(self) -> dict[str, float]: ...
+    def usage(self, query: UsageQuery) -> tuple[list[UsageEntry], int]: ...
+    def usage_by_key(self, since: float) -> dict[str, dict[str, float]]: ...
+    def take(self, windows: Sequence[RateWindow]) -> RateWindow | None: ...
+    def log_refusal(self, event: RateLimitEvent) -> None: ...
+    def refusals(self) -> list[RateLimitEvent]: ...  # newest first
     def reset(self) -> None: ...
 
 
 class MemoryState:
-    """The default store: a process-local dict (state is lost on restart)."""
+    """The default store: process-local (state is lost on restart). The lock only guards against
+    the test client's threads; every critical section is a few dict operations."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = time.time) -> None:
+        self.clock = clock  # for key expiry, which `key_status` decides
+        self._lock = threading.Lock()
         self._keys: dict[str, ApiKey] = {}
+        self._by_secret: dict[str, str] = {}
         self._revoked: set[str] = set()
+        self._usage: deque[UsageEntry] = deque(maxlen=USAGE_KEPT)
+        self._spent: dict[str, float] = {}
+        self._seq = 0
+        self._counters: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
+        self._refusals: deque[RateLimitEvent] = deque(maxlen=REFUSALS_KEPT)
 
     def add_key(self, key: ApiKey) -> None:
-        self._keys[key.id] = key
+        with self._lock:
+            self._keys[key.id] = key
+            self._by_secret[key.secret] = key.id
 
-    def keys(self) -> list[ApiKey]:
+    def api_keys(self) -> list[ApiKey]:
         return list(self._keys.values())
 
+    def key(self, key_id: str) -> ApiKey | None:
+        return self._keys.get(key_id)
+
+    def key_for(self, secret: str) -> ApiKey | None:
+        key_id = self._by_secret.get(secret)
+        return self._keys.get(key_id) if key_id is not None else None
+
     def delete_key(self, key_id: str) -> bool:
-        key = self._keys.pop(key_id, None)
-        if key is None:
-            return False
-        self._revoked.add(key.secret)
-        return True
+        with self._lock:
+            key = self._keys.pop(key_id, None)
+            if key is None:
+                return False
+            del self._by_secret[key.secret]
+            self._revoked.add(key.secret)
+            return True
 
     def key_status(self, secret: str) -> KeyStatus | None:
         if secret in self._revoked:
             return "revoked"
-        return "active" if any(k.secret == secret for k in self._keys.values()) else None
+        key = self.key_for(secret)
+        if key is None:
+            return None
+        return "expired" if key.expired(self.clock()) else "active"
+
+    def touch_key(self, key_id: str, when: str) -> None:
+        with self._lock:
+            key = self._keys.get(key_id)
+            if key is not None:
+                self._keys[key_id] = replace(key, last_used_at=when)
+
+    def charge(self, bill: Bill) -> list[UsageEntry]:
+        with self._lock:
+            recorded = []
+            for entry in bill(dict(self._spent)):
+                self._seq += 1
+                recorded.append(replace(entry, seq=self._seq))
+                self._spent[entry.currency] = self._spent.get(entry.currency, 0.0) - entry.amount
+            self._usage.extend(recorded)
+            return recorded
+
+    def spent(self) -> dict[str, float]:
+        return dict(self._spent)
+
+    def usage(self, query: UsageQuery) -> tuple[list[UsageEntry], int]:
+        lower = -math.inf if query.start is None else query.start
+        upper = math.inf if query.end is None else query.end
+        with self._lock:
+            rows = [
+                e
+                for e in self._usage
+                if lower <= e.timestamp <= upper and query.currency in (None, e.currency)
+            ]
+        rows.sort(key=lambda e: (e.timestamp, e.seq), reverse=query.descending)
+        return rows[query.offset : query.offset + query.limit], len(rows)
+
+    def usage_by_key(self, since: float) -> dict[str, dict[str, float]]:
+        totals: dict[str, dict[str, float]] = {}
+        with self._lock:
+            for e in self._usage:
+                if e.key_id is not None and e.timestamp >= since:
+                    per = totals.setdefault(e.key_id, {})
+                    per[e.currency] = per.get(e.currency, 0.0) - e.amount
+        return totals
+
+    def take(self, windows: Sequence[RateWindow]) -> RateWindow | None:
+        with self._lock:
+            counts = []
+            for window in windows:
+                start, count = self._counters.get(window.bucket, (window.start, 0))
+                count = count if start == window.start else 0
+                if count >= window.limit:
+                    return window
+                counts.append(count)
+            for window, count in zip(windows, counts, strict=True):
+                self._counters[window.bucket] = (window.start, count + 1)
+            return None
+
+    def log_refusal(self, event: RateLimitEvent) -> None:
+        with self._lock:
+            self._refusals.append(event)
+
+    def refusals(self) -> list[RateLimitEvent]:
+        return list(reversed(self._refusals))
 
     def reset(self) -> None:
-        self._keys.clear()
-        self._revoked.clear()
+        with self._lock:
+            self._keys.clear()
+            self._by_secret.clear()
+            self._revoked.clear()
+            self._usage.clear()
+            self._spent.clear()
+            self._counters.clear()
+            self._refusals.clear()
 
 
-def open_state(path: str | None) -> State:
+def open_state(path: str | None, clock: Clock = time.time) -> State:
     """The store for `--state-file PATH` (None: in memory)."""
-    if path is not None:
-        raise NotImplementedError("the SQLite store arrives with the state issue")
-    return MemoryState()
+    if path is None:
+        return MemoryState(clock)
+    from mockserver.state_sqlite import SqliteState
+
+    return SqliteState(path, clock)

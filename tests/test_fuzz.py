@@ -16,6 +16,7 @@ from schemathesis.generation import GenerationMode
 from mockserver import Mock, Settings, create_app, load_spec
 from mockserver.behaviors.embeddings import natural_dimensions
 from mockserver.media.images import encode_image
+from tests.fuzz_keys import name_real_keys_and_days
 
 KEY = "fuzz-key"
 _SPEC = load_spec()
@@ -152,6 +153,7 @@ def test_schemathesis_finds_nothing(case: Any) -> None:
     assume(not _unsendable(case) and not _empty_query_value(case))
     _name_a_catalog_embedding_model(case)
     _make_chat_meaningful(case)
+    name_real_keys_and_days(case, _MOCK)
     _use_catalog_names_and_a_real_image(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, excluded_checks=_excluded(case))
 

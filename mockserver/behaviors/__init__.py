@@ -132,10 +132,10 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
 
 
 def _collect() -> Mapping[str, Behavior]:
-    from mockserver.behaviors import audio, billing, chat, embeddings, images, keys, models
+    from mockserver.behaviors import audio, billing, chat, embeddings, images, keys, models, ratelimits
 
     found: dict[str, list[Behavior]] = {}
-    for module in (chat, models, embeddings, images, audio, keys, billing):
+    for module in (chat, models, embeddings, images, audio, keys, ratelimits, billing):
         for operation_id, behavior in module.BEHAVIORS.items():
             found.setdefault(operation_id, []).append(behavior)
     return MappingProxyType({op: combine(parts) for op, parts in found.items()})
