@@ -5,6 +5,7 @@ Behaviors and media renderers read an Exchange; nothing here touches the framewo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import AsyncIterator
@@ -29,7 +30,7 @@ class Exchange:
 
     def rng(self, purpose: str = "") -> random.Random:
         """An RNG for one purpose; separate purposes stay independent of each other's draws."""
-        return random.Random(self.seed if not purpose else derive_seed(self.seed, purpose))
+        return random.Random(self.seed ^ _purpose_key(purpose) if purpose else self.seed)
 
     @property
     def body(self) -> JSON:
@@ -49,6 +50,13 @@ class Reply:
     stream: AsyncIterator[bytes] | None = field(default=None, compare=False)
     media_type: str | None = None
     notes: tuple[str, ...] = ()  # for the request log
+
+
+@functools.lru_cache(maxsize=512)
+def _purpose_key(purpose: str) -> int:
+    # The seed is already a hash of the request; mixing in a fixed per-purpose key is enough to
+    # separate purposes, and a cached key keeps hashing off the per-request path.
+    return derive_seed("purpose", purpose)
 
 
 def derive_seed(*parts: object) -> int:

@@ -270,7 +270,7 @@ class Mock:
         notes = (f"Prefer: code={ex.status}",) if ex.incoming.header("prefer") else ()
         media_type = ex.media_type
         if ex.response is None or media_type is None:
-            headers = documented_headers(ex.response, self.synthesizer, ex.rng("headers"))
+            headers = documented_headers(ex.response, self.synthesizer, lambda: ex.rng("headers"))
             return Reply(ex.status, tuple(headers), b"", notes=notes), None
         kind = media.kind(media_type)
         value: JSON = None
@@ -298,7 +298,7 @@ class Mock:
         given = behavior.headers(ex, value, self.services) if behavior and behavior.headers else {}
         headers = [
             ("content-type", media.content_type(media_type)),
-            *documented_headers(ex.response, self.synthesizer, ex.rng("headers"), given),
+            *documented_headers(ex.response, self.synthesizer, lambda: ex.rng("headers"), given),
         ]
         return Reply(ex.status, tuple(headers), body, stream, media_type, notes), value
 

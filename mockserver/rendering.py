@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import orjson
 
@@ -49,11 +49,14 @@ def header_text(value: JSON) -> str:
 def documented_headers(
     response: Response | None,
     synthesizer: Synthesizer,
-    rng: random.Random,
+    rng: random.Random | Callable[[], random.Random],
     values: Mapping[str, JSON] | None = None,
 ) -> list[tuple[str, str]]:
-    """Every documented header of `response`: given values first, else synthesized from its schema."""
-    if response is None:
+    """Every documented header of `response`: given values first, else synthesized from its schema.
+
+    `rng` may be a factory: seeding an RNG costs microseconds, and most responses need none.
+    """
+    if response is None or not response.headers:
         return []
     given = {k.lower(): v for k, v in (values or {}).items()}
     out: list[tuple[str, str]] = []
@@ -64,6 +67,8 @@ def documented_headers(
         if name in given:
             value = given[name]
         elif header.schema is not None:
+            if not isinstance(rng, random.Random):
+                rng = rng()
             value = synthesizer.valid_value(header.schema, rng)
         else:
             value = ""

@@ -7,6 +7,7 @@ sorts examples into the valid ones (served) and the invalid ones (reported once 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ class Operation:
 
     @property
     def success_statuses(self) -> tuple[int, ...]:
-        return tuple(sorted(int(s) for s in self.responses if s.isdigit() and s.startswith("2")))
+        return _success_statuses(tuple(self.responses))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,11 @@ class Spec:
                 return op
         known = ", ".join(sorted(o.operation_id for o in self.operations))
         raise KeyError(f"no operation {operation_id!r}; known: {known}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _success_statuses(statuses: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(sorted(int(s) for s in statuses if s.isdigit() and s.startswith("2")))
 
 
 def default_spec_path() -> Path:

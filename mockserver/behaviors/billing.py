@@ -9,6 +9,7 @@ charged, negative, in the account's currency for the call: the first of rate_lim
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,8 +37,21 @@ _PER_USD = {"USD": 1.0, "DIEM": 1.0, "VCU": 10.0}
 
 def unit_price(catalog: Catalog, model: Model, kind: str, currency: str) -> float:
     """The price of one unit of `kind` in `currency`, from the model's pricing."""
-    usd = catalog.unit_price_usd(model.id, kind)
-    if currency == "USD":
+    return _unit_price(catalog, model.id, kind, currency)
+
+
+# Catalogs are immutable and hash by identity, so prices and SKUs can be remembered: they are
+# looked up for every billed call.
+@functools.lru_cache(maxsize=1024)
+def _sku(catalog: Catalog, model_id: str, kind: str) -> str:
+    return catalog.sku(model_id, kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit_price(catalog: Catalog, model_id: str, kind: str, currency: str) -> float:
+    usd = catalog.unit_price_usd(model_id, kind)
+    model = catalog.model(model_id)
+    if currency == "USD" or model is None:
         return usd
     node: Any = model.pricing
     for key in (*PRICE_KINDS[kind][0], currency.lower()):
@@ -122,7 +136,7 @@ def _account(ex: Exchange, value: JSON, services: Services) -> None:
         return [
             UsageEntry(
                 timestamp=timestamp,
-                sku=catalog.sku(model.id, kind),
+                sku=_sku(catalog, model.id, kind),
                 units=n,
                 price_usd=price[kind, "USD"],
                 amount=-(n * price[kind, currency]),

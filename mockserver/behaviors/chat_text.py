@@ -73,12 +73,13 @@ def topic(prompt: str) -> str:
 
 
 def _fill(template: str, rng: random.Random, subject: str) -> str:
+    # Draw only for the slots the template has: chat answers are on the hot path.
     return template.format(
         t=subject,
         T=subject[:1].upper() + subject[1:],
-        w=rng.choice(text.NOUNS),
-        a=rng.choice(text.ADJECTIVES),
-        time=rng.choice(_TIMES),
+        w=rng.choice(text.NOUNS) if "{w}" in template else "",
+        a=rng.choice(text.ADJECTIVES) if "{a}" in template else "",
+        time=rng.choice(_TIMES) if "{time}" in template else "",
     )
 
 

@@ -15,6 +15,7 @@ status is looked at (as for an unknown model).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -78,7 +79,13 @@ def caller(request: RequestData, services: Services) -> Caller:
     key = services.state.key_for(token)
     if key is not None:
         return Caller(key.id, key)
-    return Caller(str(uuid.UUID(bytes=hashlib.blake2b(token.encode(), digest_size=16).digest())), None)
+    return Caller(_token_id(token), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_id(token: str) -> str:
+    """A stable id for a token that is not a created key (cached: asked on every inference call)."""
+    return str(uuid.UUID(bytes=hashlib.blake2b(token.encode(), digest_size=16).digest()))
 
 
 def forced(ex: Exchange) -> bool:

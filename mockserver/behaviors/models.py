@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviors import Behavior
-from mockserver.catalog import Model
+from mockserver.catalog import Catalog, Model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
 from mockserver.types import JSON
@@ -27,10 +27,14 @@ DEFAULT_TYPE = "text"
 
 def resolve_model(services: Services, name: object, types: Sequence[str]) -> Model | None:
     """The catalog model an id, trait (`default`), alias (`gpt-4o`) or suffixed id names."""
+    return resolve_in(services.catalog, name, types)
+
+
+def resolve_in(catalog: Catalog, name: object, types: Sequence[str]) -> Model | None:
     if not isinstance(name, str):
         return None
     for model_type in types:
-        found = services.catalog.model(name, model_type)
+        found = catalog.model(name, model_type)
         if found is not None:
             return found
     return None

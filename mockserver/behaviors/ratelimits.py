@@ -9,6 +9,7 @@ request does not count, and is logged for GET /api_keys/rate_limits/log.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 from mockserver.behaviors import Behavior, Refusal
 from mockserver.behaviors.keys import Caller, caller, forced
 from mockserver.behaviors.limits import CURRENCIES, WINDOW_SECONDS, Limits, load_limits
-from mockserver.behaviors.models import resolve_model
-from mockserver.catalog import Model
+from mockserver.behaviors.models import resolve_in
+from mockserver.catalog import Catalog, Model
 from mockserver.exchange import Exchange
 from mockserver.state import RateLimitEvent, RateWindow
 from mockserver.timestamps import rfc3339
@@ -47,13 +48,22 @@ _DEFAULT_NAMES: Mapping[str, str] = {"createSpeech": "tts-kokoro"}
 def call_model(ex: Exchange, services: Services) -> tuple[str, str, Model | None]:
     """(model id, model type, catalog model) that a call is counted and billed under."""
     op = ex.operation.operation_id
-    types = OPERATION_TYPES[op]
     name = ex.field("model") if op not in ("upscaleImage", "editImage") else None
-    model = resolve_model(services, name, types) if name is not None else None
+    if name is not None and not isinstance(name, str):
+        return "unknown", OPERATION_TYPES[op][0], None
+    return _call_model(services.catalog, op, name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _call_model(catalog: Catalog, op: str, name: str | None) -> tuple[str, str, Model | None]:
+    # Resolution depends only on the (immutable) catalog, the operation and the name: asked twice
+    # per inference call (rate limit, billing), so remembered.
+    types = OPERATION_TYPES[op]
+    model = resolve_in(catalog, name, types) if name is not None else None
     if model is None and name is None:
-        model = resolve_model(services, _DEFAULT_NAMES.get(op, "default"), types)
-        model = model or resolve_model(services, "default", types)
-        model = model or next((m for t in types for m in services.catalog.models(t)), None)
+        model = resolve_in(catalog, _DEFAULT_NAMES.get(op, "default"), types)
+        model = model or resolve_in(catalog, "default", types)
+        model = model or next((m for t in types for m in catalog.models(t)), None)
     if model is not None:
         return model.id, model.type, model
     return (name if isinstance(name, str) else "unknown"), types[0], None
