@@ -13,6 +13,7 @@ import uvicorn
 
 from mockserver.app import MockApp, create_app
 from mockserver.catalog import CatalogError
+from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
@@ -141,6 +142,15 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="requests kept in the request log (default: %(default)s)",
     )
+    p.add_argument(
+        "--fault",
+        metavar="NAME",
+        action="append",
+        default=[],
+        choices=list(FAULTS),
+        help="inject a contract violation into every answer, to prove a contract suite catches it "
+        f"(repeatable; per request: 'X-Mock-Fault: NAME'): {', '.join(FAULTS)}",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument(
         "--log-level",
@@ -169,6 +179,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         behaviors=args.behaviors,
         stream_ttft_ms=args.stream_ttft,
         stream_delay_ms=args.stream_delay,
+        faults=tuple(args.fault),
     )
 
 

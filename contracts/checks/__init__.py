@@ -1,0 +1,1 @@
+"""Checks of one answer against the contract, one module per family; each returns Failures."""

@@ -1,0 +1,1 @@
+"""The server suite: property-based requests against a base URL (or the in-process mock)."""
