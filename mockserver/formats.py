@@ -87,9 +87,11 @@ def is_byte(value: str) -> bool:
 
 
 # RFC 3986 (URI) and RFC 3987 (IRI, which adds non-ASCII "ucschar"s) as regular expressions.
-_UCS = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
-    f"{chr(plane << 16)}-{chr((plane << 16) | 0xFFFD)}" for plane in range(1, 14)
-) + "\U000e1000-\U000efffd"  # RFC 3987 ucschar
+_UCS = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+    + "".join(f"{chr(plane << 16)}-{chr((plane << 16) | 0xFFFD)}" for plane in range(1, 14))
+    + "\U000e1000-\U000efffd"
+)  # RFC 3987 ucschar
 _PRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"  # iprivate: IRI queries only
 
 

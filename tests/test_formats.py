@@ -12,9 +12,7 @@ from openapi_schema_validator._format import oas30_format_checker
 
 from mockserver.formats import CHECKERS, example_for
 
-URI_PIECES = st.sampled_from(
-    [*"abcAZ09:/?#[]@!$&'()*+,;=-._~% \u00e9\ue000\n", "%20", "%zz", "::1", "//"]
-)
+URI_PIECES = st.sampled_from([*"abcAZ09:/?#[]@!$&'()*+,;=-._~% \u00e9\ue000\n", "%20", "%zz", "::1", "//"])
 SAMPLES = st.one_of(
     st.text(max_size=40),
     st.lists(URI_PIECES, max_size=20).map("".join),

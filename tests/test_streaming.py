@@ -24,7 +24,7 @@ from tests.conftest import LiveServer
 from tests.helpers import AUTH, chunk_validator, join_stream, sse_data
 
 CHAT = "/api/v1/chat/completions"
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -46,7 +46,7 @@ def body(**fields: Any) -> dict[str, Any]:
     }
 
 
-def stream(client: TestClient, **fields: Any) -> tuple[httpx.Response, list[dict[str, Any]]]:
+def stream(client: TestClient, **fields: Any) -> tuple[Any, list[dict[str, Any]]]:
     response = client.post(CHAT, json=body(**fields), headers={**AUTH, "Accept-Encoding": "identity"})
     assert response.status_code == 200, response.text
     payloads = sse_data(response.text)
@@ -235,13 +235,13 @@ class TestOpenAISDK:
         with self.sdk(live_server).chat.completions.stream(
             model="venice-uncensored",
             messages=[{"role": "user", "content": "Weather?"}],
-            tools=[WEATHER],
-            tool_choice="required",  # type: ignore[list-item]
+            tools=[WEATHER],  # type: ignore[list-item]
+            tool_choice="required",
         ) as events:
             final = events.get_final_completion()
         (call,) = final.choices[0].message.tool_calls or []
-        assert call.function.name == "get_weather"  # type: ignore[union-attr]
-        assert set(json.loads(call.function.arguments)) >= {"city", "days"}  # type: ignore[union-attr]
+        assert call.function.name == "get_weather"
+        assert set(json.loads(call.function.arguments)) >= {"city", "days"}
 
 
 def test_the_first_event_leaves_before_the_stream_is_built_and_a_disconnect_stops_it(
