@@ -14,6 +14,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from contracts.checks.reader import Limits
+from contracts.client import cli as client_cli
 from contracts.report import parse_formats, write_reports
 from contracts.safety import Redactor, UsageError, classify, plan
 from contracts.server.console import print_result
@@ -41,6 +42,7 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="venice-contracts", description="Contract tests for Venice.ai API implementations.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    client_cli.add_parser(sub)  # venice-contracts client: contracts/client/cli.py
     s = sub.add_parser(
         "server",
         help="fuzz a server with the contract (positive and negative data) and report drift",
@@ -171,6 +173,8 @@ def _dry_run(options: SuiteOptions, out: TextIO) -> None:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = parser().parse_args(argv)
+    if args.command == "client":
+        return client_cli.run(args)
     redact = Redactor([args.api_key])
     try:
         formats = parse_formats(args.report) if args.report else ()

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver import admin_scripts
 from mockserver.pipeline import Mock
 
 
@@ -46,7 +47,10 @@ def build(mock: Mock) -> Starlette:
         return JSONResponse({"status": "ok", "operations": len(mock.spec.operations)})
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        known = "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health, POST /__mock/reset"
+        known = (
+            "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health, POST /__mock/reset, "
+            "GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
+        )
         return JSONResponse(
             {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
         )
@@ -63,6 +67,7 @@ def build(mock: Mock) -> Starlette:
             Route("/__mock/spec", spec, methods=["GET"]),
             Route("/__mock/health", health, methods=["GET"]),
             Route("/__mock/reset", reset, methods=["POST"]),
+            *admin_scripts.routes(mock),  # /__mock/scripts, /__mock/scenarios
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

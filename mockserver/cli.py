@@ -15,6 +15,7 @@ from mockserver.app import MockApp, create_app
 from mockserver.catalog import CatalogError
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
+from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
 
@@ -37,6 +38,14 @@ def _size(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 32MiB, 512k or 1048576)") from None
+
+
+def _scenario(text: str) -> str:
+    try:
+        parse_entry(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -151,6 +160,15 @@ def parser() -> argparse.ArgumentParser:
         help="inject a contract violation into every answer, to prove a contract suite catches it "
         f"(repeatable; per request: 'X-Mock-Fault: NAME'): {', '.join(FAULTS)}",
     )
+    p.add_argument(
+        "--scenario",
+        metavar="NAME[:P]",
+        action="append",
+        default=[],
+        type=_scenario,
+        help="answer adversely, always or with probability P drawn from the seed (repeatable; per "
+        f"request: 'X-Mock-Scenario: NAME'): {', '.join(SCENARIOS)}",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument(
         "--log-level",
@@ -180,6 +198,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         stream_ttft_ms=args.stream_ttft,
         stream_delay_ms=args.stream_delay,
         faults=tuple(args.fault),
+        scenarios=tuple(args.scenario),
     )
 
 

@@ -1,0 +1,242 @@
+"""Judging one case: run it through the harness and say what the client got wrong.
+
+Requests: exactly one request, to the right operation, valid, values unchanged. Responses: a
+valid answer is accepted and its values returned as they came; a documented error is reported
+as an error. Who is to blame for a response failure is decided in blame.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from contracts.client.adapters.base import Result
+from contracts.client.cases import RETRIED
+from contracts.client.compare import Difference, defaults_at, diff, request_differences, same, sent_request
+from contracts.client.findings import Finding
+from contracts.client.harness import Harness, Outcome
+from contracts.failures import excerpt
+from mockserver import Call, Operation
+
+
+def _finding(op: Operation, phase: str, rule: str, title: str, *evidence: str, **kw: Any) -> Finding:
+    return Finding(op.operation_id, phase, rule, title, evidence=tuple(evidence), **kw)
+
+
+def _label(call: Call) -> str:
+    return f"{call.method} {call.path}" + (f"?{call.query}" if call.query else "")
+
+
+def request_findings(
+    h: Harness,
+    op: Operation,
+    arguments: Mapping[str, Any],
+    calls: tuple[Call, ...],
+    result: Result,
+    phase: str = "requests",
+) -> list[Finding]:
+    """What is wrong with the requests a client sent for one call with `arguments`."""
+    if not calls:
+        return [
+            _finding(
+                op,
+                phase,
+                "request.none",
+                "the client sent no request for valid arguments",
+                f"the client returned {result.shown}",
+            )
+        ]
+    out: list[Finding] = []
+    ours = [c for c in calls if c.operation_id == op.operation_id]
+    for call in calls:
+        if call.operation_id == op.operation_id:
+            continue
+        where = f"matched {call.operation_id}" if call.operation_id else "matched no documented operation"
+        nearest = f"; nearest documented: {', '.join(call.nearest)}" if call.nearest else ""
+        out.append(
+            _finding(
+                op, phase, "request.operation", f"{_label(call)} {where}{nearest}", f"expected {op.label}"
+            )
+        )
+    extra = [c for prev, c in itertools.pairwise(ours) if prev.status not in RETRIED]
+    if extra:
+        statuses = ", ".join(str(c.status) for c in ours)
+        out.append(
+            _finding(
+                op,
+                phase,
+                "request.count",
+                f"{len(ours)} requests for one call",
+                f"answers: {statuses}; only 429/5xx answers may be retried",
+            )
+        )
+    if not ours:
+        return out
+    first = ours[0]
+    if first.violations:
+        lines = [f"{v.location}: {v.rule} ({v.message})" for v in first.violations]
+        out.append(_finding(op, phase, "request.schema", f"{_label(first)} breaks the contract", *lines))
+    out.extend(_differences(h, op, arguments, first, phase))
+    return out
+
+
+def _differences(
+    h: Harness, op: Operation, arguments: Mapping[str, Any], call: Call, phase: str
+) -> list[Finding]:
+    sent = sent_request(call, op, h.mock.base_path)
+    body_media = op.request_body.content.get("application/json") if op.request_body is not None else None
+    schema = body_media.schema.schema if body_media is not None and body_media.schema is not None else {}
+    allowances = h.allowances(op.operation_id)
+    grouped: dict[str, list[Difference]] = {}
+    allowed: list[Finding] = []
+    for difference in request_differences(arguments, sent):
+        field = difference.location.removeprefix("body.").removeprefix("query.")
+        if difference.kind == "added" and _is_default(op, schema, difference):
+            continue
+        if field in allowances or difference.location in allowances:
+            reason = allowances.get(field) or allowances[difference.location]
+            allowed.append(
+                _finding(
+                    op,
+                    phase,
+                    f"request.{difference.kind}",
+                    str(difference),
+                    f"declared by the adapter: {reason}",
+                    attribution="allowed",
+                )
+            )
+            continue
+        grouped.setdefault(difference.kind, []).append(difference)
+    out = [
+        _finding(
+            op,
+            phase,
+            f"request.{kind}",
+            f"{kind} {len(ds)} value(s): {', '.join(d.location for d in ds)}",
+            *map(str, ds),
+        )
+        for kind, ds in grouped.items()
+    ]
+    return out + allowed
+
+
+def _is_default(op: Operation, schema: Any, difference: Difference) -> bool:
+    """An added value is fine when the spec declares it the default for that place."""
+    if difference.location.startswith("body"):
+        return any(same(d, difference.sent) for d in defaults_at(schema, difference.location))
+    if difference.location.startswith("query."):
+        name = difference.location.removeprefix("query.")
+        for param in op.parameters:
+            if param.location == "query" and param.name == name and param.schema is not None:
+                default = param.schema.schema.get("default")
+                text = json.dumps(default) if not isinstance(default, str) else default
+                return "default" in param.schema.schema and text == difference.sent
+    return False
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+
+def returned(result: Result, script: Mapping[str, Any]) -> tuple[str, Any, Any]:
+    """(kind, what was scripted, what the client returned) for a successful answer."""
+    if "stream" in script:
+        return "events", list(script["stream"]), None if result.events is None else list(result.events)
+    if "body_base64" in script:
+        return "bytes", base64.b64decode(script["body_base64"]), result.binary
+    return "value", script.get("body"), result.value
+
+
+def value_findings(op: Operation, result: Result, script: Mapping[str, Any], phase: str) -> list[Finding]:
+    """A successful answer came back: is it what was scripted?"""
+    kind, given, got = returned(result, script)
+    if got is None and not (
+        kind == "value" and given is None and result.binary is None and result.events is None
+    ):
+        return [
+            _finding(op, phase, "response.kind", f"expected {kind} back, the client returned {result.shown}")
+        ]
+    if kind == "bytes":
+        if given != got:
+            return [
+                _finding(
+                    op,
+                    phase,
+                    "response.changed",
+                    f"binary answer changed: {len(given)} bytes sent, {len(got)} returned",
+                )
+            ]
+        return []
+    differences = diff(given, got, "events" if kind == "events" else "body")
+    if differences:
+        lines = [str(d) for d in differences[:8]] + (
+            [f"(and {len(differences) - 8} more)"] if len(differences) > 8 else []
+        )
+        return [
+            _finding(
+                op,
+                phase,
+                "response.changed",
+                f"returned other values than the answer carried ({len(differences)})",
+                *lines,
+            )
+        ]
+    return []
+
+
+def response_findings(h: Harness, op: Operation, case: Mapping[str, Any], outcome: Outcome) -> list[Finding]:
+    script = case["script"]
+    status = int(script.get("status") or 200)
+    ours = [c for c in outcome.calls if c.operation_id == op.operation_id]
+    answered = [c for c in ours if "scripted" in c.notes]
+    result = outcome.result
+    if not answered:
+        found = request_findings(h, op, case["arguments"], outcome.calls, result, "responses")
+        return found or [
+            _finding(
+                op,
+                "responses",
+                "request.none",
+                "the scripted answer was never requested",
+                f"the client returned {result.shown}",
+            )
+        ]
+    if status >= 400:
+        if result.ok:
+            if len(ours) > 1 and status in RETRIED:
+                return []
+            return [
+                _finding(
+                    op,
+                    "responses",
+                    "response.error-as-success",
+                    f"a documented {status} answer was reported as a success",
+                    f"the client returned {result.shown}",
+                    f"answer: {excerpt(script.get('body'), 160)}",
+                )
+            ]
+        if result.error is not None and result.error.status is not None and result.error.status != status:
+            return [
+                _finding(
+                    op,
+                    "responses",
+                    "response.error-status",
+                    f"a {status} answer was reported as status {result.error.status}",
+                    str(result.error),
+                )
+            ]
+        return []
+    if not result.ok:
+        return [
+            _finding(
+                op,
+                "responses",
+                "response.rejected",
+                f"the client failed on a valid {status} answer",
+                str(result.error),
+                f"answer: {excerpt(script.get('body', script.get('stream')), 300)}",
+            )
+        ]
+    return value_findings(op, result, script, "responses")

@@ -1,0 +1,100 @@
+"""pytest plugin for clients of the Venice API (registered as the `venice` pytest11 entry point).
+
+Fixtures:
+  venice_mock   a fresh mock per test (`contracts.client.live.VeniceMock`): `base_url`, `calls`,
+                `respond(operation_id, status=..., body=..., stream=..., times=...)`, `reset()`,
+                `transport()`/`http_client()`/`openai_client()` for in-process use,
+                `assert_conforms()`
+  venice_calls  the mock's request log (every request: operation_id, status, violations, ...)
+  venice_spec   the loaded spec, once per session
+
+Mode: a real server on 127.0.0.1 (default) or in-process (`--venice-mock-mode=inprocess`, the
+`venice_mock_mode` ini option, or `@pytest.mark.venice_mock(mode="inprocess")`). The marker's
+other keywords are mockserver Settings: `@pytest.mark.venice_mock(seed=3, scenarios=("rate-limit:0.5",))`.
+
+`assert_client_conforms(calls)` fails listing each request that broke the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from contracts.client.conformance import assert_client_conforms
+
+if TYPE_CHECKING:
+    from contracts.client.live import VeniceMock
+    from mockserver import CallLog, Spec
+
+__all__ = ["VeniceMock", "assert_client_conforms"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded by every pytest run in an environment that has the package: keep start-up light and
+    # import the mock only when a test asks for it.
+    if name == "VeniceMock":
+        from contracts.client.live import VeniceMock
+
+        return VeniceMock
+    raise AttributeError(name)
+
+
+MODES = ("server", "inprocess")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("venice", "venice-mockkit: a Venice API mock for client tests")
+    group.addoption(
+        "--venice-mock-mode",
+        choices=MODES,
+        default=None,
+        help="venice_mock fixture: a loopback server (default) or in-process (no socket)",
+    )
+    parser.addini("venice_mock_mode", "venice_mock fixture: server (default) or inprocess", default="server")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "venice_mock(mode='server'|'inprocess', **settings): how the venice_mock fixture runs; "
+        "settings are mockserver.Settings fields (seed, scenarios, api_keys, any_model, ...)",
+    )
+
+
+@pytest.fixture(scope="session")
+def venice_spec() -> Spec:
+    from mockserver import load_spec
+
+    return load_spec()
+
+
+@pytest.fixture
+def venice_mock(request: pytest.FixtureRequest, venice_spec: Spec) -> Iterator[VeniceMock]:
+    from contracts.client.live import VeniceMock
+    from mockserver import Settings
+
+    marker = request.node.get_closest_marker("venice_mock")
+    options = dict(marker.kwargs) if marker is not None else {}
+    mode = (
+        options.pop("mode", None)
+        or request.config.getoption("venice_mock_mode")
+        or request.config.getini("venice_mock_mode")
+    )
+    if mode not in MODES:
+        raise pytest.UsageError(f"venice_mock mode must be one of {', '.join(MODES)}, not {mode!r}")
+    for name in ("scenarios", "api_keys", "overlays", "faults"):
+        if isinstance(options.get(name), (list, str)):
+            value = options[name]
+            options[name] = (value,) if isinstance(value, str) else tuple(value)
+    own_spec = "spec" in options or "overlays" in options
+    with VeniceMock(
+        Settings(**options), None if own_spec else venice_spec, inprocess=mode == "inprocess"
+    ) as mock:
+        yield mock
+
+
+@pytest.fixture
+def venice_calls(venice_mock: VeniceMock) -> CallLog:
+    return venice_mock.calls

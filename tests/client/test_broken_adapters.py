@@ -1,0 +1,115 @@
+"""Deliberately broken clients fail the suite, naming the operation and the rule; each failing
+case is shrunk, and replays as printed (and passes against the correct client)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts.client.suite import ClientOptions, ClientReport, replay, run_client_suite
+from tests.client import broken_adapters as broken
+
+QUICK = dict(max_examples=6, slow_first_byte=0.1)
+
+# adapter, operation, phase, the rule it must be caught by, words the evidence must contain
+CASES = [
+    (broken.WrongTypeAdapter, "createChatCompletion", "requests", "request.schema", "messages: type"),
+    (broken.WrongTypeAdapter, "createChatCompletion", "requests", "request.retyped", "body.messages"),
+    (
+        broken.DropsFieldAdapter,
+        "createChatCompletion",
+        "requests",
+        "request.dropped",
+        "body.venice_parameters",
+    ),
+    (
+        broken.CrashesOnNullAdapter,
+        "createChatCompletion",
+        "responses",
+        "response.rejected",
+        '"logprobs": null',
+    ),
+    (
+        broken.CutStreamAsSuccessAdapter,
+        "createChatCompletion",
+        "resilience",
+        "resilience.cut-stream",
+        "events",
+    ),
+    (
+        broken.IgnoresRetryAfterAdapter,
+        "createEmbedding",
+        "resilience",
+        "resilience.retry-after",
+        "answers: 429, 200",
+    ),
+]
+
+_reports: dict[tuple[Any, str, str], ClientReport] = {}
+
+
+def _report(adapter: Any, operation: str, phase: str) -> ClientReport:
+    key = (adapter, operation, phase)
+    if key not in _reports:
+        options = ClientOptions(operations=(operation,), phases=(phase,), **QUICK)  # type: ignore[arg-type]
+        _reports[key] = run_client_suite(adapter, options)
+    return _reports[key]
+
+
+@pytest.mark.parametrize(("adapter", "operation", "phase", "rule", "evidence"), CASES)
+def test_a_broken_client_fails_on_the_right_operation_and_rule(
+    adapter: Any, operation: str, phase: str, rule: str, evidence: str
+) -> None:
+    report = _report(adapter, operation, phase)
+    assert not report.passed
+    assert report.operation(operation).verdict == "fail"
+    found = [f for f in report.failures if f.rule == rule]
+    assert found, f"no {rule} among {[f.rule for f in report.failures]}"
+    assert {f.operation for f in found} == {operation}
+    assert {f.attribution for f in found} == {"client"}
+    assert any(evidence in line for f in found for line in (f.title, *f.evidence)), found[0].evidence
+
+
+@pytest.mark.parametrize(("adapter", "operation", "phase", "rule", "evidence"), CASES[1:])
+def test_the_failing_case_replays_and_passes_on_the_correct_client(
+    adapter: Any, operation: str, phase: str, rule: str, evidence: str
+) -> None:
+    finding = next(f for f in _report(adapter, operation, phase).failures if f.rule == rule)
+    assert finding.case is not None
+    assert rule in {f.rule for f in replay(adapter, finding.case, ClientOptions(slow_first_byte=0.1))}
+    assert [f for f in replay("httpx", finding.case, ClientOptions(slow_first_byte=0.1)) if f.failing] == []
+
+
+def test_a_dropped_field_is_shrunk_to_the_least_that_shows_it() -> None:
+    finding = next(f for f in _report(*CASES[2][:3]).failures if f.rule == "request.dropped")
+    assert finding.case is not None
+    body = finding.case["arguments"]["body"]
+    assert body["venice_parameters"] == {}  # shrunk: the emptiest value that still goes missing
+    assert set(body) == {"messages", "model", "venice_parameters"}
+
+
+def test_the_report_prints_the_shrunk_case_and_a_replay_command() -> None:
+    text = _report(*CASES[0][:3]).text()
+    assert "failures (client bugs)" in text
+    assert "case (shrunk): {" in text
+    assert (
+        "replay: venice-contracts client --adapter tests.client.broken_adapters:WrongTypeAdapter --replay '{"
+        in text
+    )
+    assert text.rstrip().endswith("client failure(s))")
+
+
+def test_a_client_that_trips_on_what_the_spec_leaves_open_is_blamed_on_the_spec() -> None:
+    report = run_client_suite(
+        broken.StrictAdapter,
+        ClientOptions(operations=("listModels",), phases=("responses",), **QUICK),  # type: ignore[arg-type]
+    )
+    operation = report.operation("listModels")
+    assert operation.verdict == "ambiguous"
+    assert report.passed  # not the client's bug alone: reported, not failed
+    (finding,) = operation.findings
+    assert (finding.rule, finding.attribution) == ("response.rejected", "spec")
+    assert "unexpected fields" in finding.evidence[0]
+    assert "no additionalProperties: false" in finding.evidence[-1]
+    assert "spec ambiguities (not failing)" in report.text()
