@@ -1,13 +1,18 @@
 """venice-mockkit's server: a spec-driven fake of the Venice.ai API.
 
-Public API: `create_app` (an ASGI app), `Mock` (the pipeline and its request log), `Settings`,
-`load_spec` and the values they return. Everything else is internal.
+Public API: `create_app` (an ASGI app), `Mock` (the pipeline, its request log and scripts),
+`Settings`, `load_spec` and the values they return, and the resilience scenario catalog.
+Everything else is internal; the contract kit (`contracts`) uses only these names.
 """
 
 from mockserver.app import MockApp, create_app
 from mockserver.calls import Call, CallLog
 from mockserver.errors import MockServerError, Violation
 from mockserver.pipeline import Mock
+from mockserver.scenarios import RETRY_AFTER_SECONDS as SCENARIO_RETRY_AFTER
+from mockserver.scenarios import SCENARIOS
+from mockserver.scenarios import STATUSES as SCENARIO_STATUSES
+from mockserver.scripts import Scripted, ScriptError
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Spec, SpecWarning, load_spec
 from mockserver.specfile import SpecLoadError
@@ -19,6 +24,11 @@ __all__ = [
     "MockApp",
     "MockServerError",
     "Operation",
+    "SCENARIOS",
+    "SCENARIO_RETRY_AFTER",
+    "SCENARIO_STATUSES",
+    "ScriptError",
+    "Scripted",
     "Settings",
     "Spec",
     "SpecLoadError",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.client.findings import PHASES, case_text
-from mockserver.scenarios import SCENARIOS as CATALOG
+from mockserver import SCENARIOS as CATALOG
 
 SCENARIOS = tuple(CATALOG)
 

@@ -20,8 +20,7 @@ import httpx
 from contracts.client.conformance import assert_client_conforms
 from contracts.client.transport import sync_transport
 from contracts.server.local import LocalMock
-from mockserver import CallLog, Mock, Settings, Spec, create_app
-from mockserver.scripts import Scripted
+from mockserver import CallLog, Mock, Scripted, Settings, Spec, create_app
 
 INPROCESS_ORIGIN = "http://venice-mock.invalid"  # resolves nowhere: only the transports reach it
 

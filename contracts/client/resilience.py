@@ -13,8 +13,9 @@ from contracts.client.findings import Finding, Observation
 from contracts.client.harness import Harness, Outcome
 from contracts.client.judge import request_findings, value_findings
 from contracts.client.media import SSE_TYPE, kind
+from mockserver import SCENARIO_RETRY_AFTER as RETRY_AFTER_SECONDS
+from mockserver import SCENARIO_STATUSES as STATUSES
 from mockserver import Operation, Spec
-from mockserver.scenarios import RETRY_AFTER_SECONDS, STATUSES
 
 SCENARIOS = (
     "rate-limit",
