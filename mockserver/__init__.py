@@ -18,15 +18,15 @@ from mockserver.spec import Operation, Spec, SpecWarning, load_spec
 from mockserver.specfile import SpecLoadError
 
 __all__ = [
+    "SCENARIOS",
+    "SCENARIO_RETRY_AFTER",
+    "SCENARIO_STATUSES",
     "Call",
     "CallLog",
     "Mock",
     "MockApp",
     "MockServerError",
     "Operation",
-    "SCENARIOS",
-    "SCENARIO_RETRY_AFTER",
-    "SCENARIO_STATUSES",
     "ScriptError",
     "Scripted",
     "Settings",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import Spec, SpecLoadError, load_spec
-from mockserver.spec import camel_operation_id, merge
+from mockserver.specload import camel_operation_id, merge
 
 MINIMAL = {
     "openapi": "3.1.0",

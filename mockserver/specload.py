@@ -1,0 +1,321 @@
+"""Reading a spec into a Spec: YAML 1.2, overlays, the meta-schema and semantic checks, `$ref`s,
+compiled schemas, and examples sorted into the valid ones (served) and the invalid ones
+(reported once as warnings).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockserver import speccheck
+from mockserver.bundled import bundled
+from mockserver.schemas import Compiled, Converter, Direction, compile_validator
+from mockserver.spec import (
+    HTTP_METHODS,
+    Header,
+    MediaType,
+    Operation,
+    Parameter,
+    RequestBody,
+    Response,
+    Security,
+    SecurityScheme,
+    Spec,
+    SpecWarning,
+)
+from mockserver.specfile import SpecLoadError, format_location, read_document, resolve_refs
+from mockserver.types import JSON
+
+
+def default_spec_path() -> Path:
+    """The bundled swagger.yaml (installed or in the repository)."""
+    path = bundled("swagger.yaml")
+    if not path.is_file():
+        raise SpecLoadError("the bundled swagger.yaml is missing; pass --spec PATH")
+    return path
+
+
+def default_overlay_path() -> Path:
+    """fixtures/overlay.yaml: what the Venice spec lacks (the chat stream's media type)."""
+    return bundled("fixtures") / "overlay.yaml"
+
+
+def merge(base: JSON, patch: JSON) -> JSON:
+    """RFC 7396 merge patch: objects merge recursively, null deletes, anything else replaces."""
+    if not isinstance(patch, dict) or not isinstance(base, dict):
+        return patch
+    merged = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge(base.get(key), value)
+    return merged
+
+
+def apply_overlay(document: JSON, overlay: JSON) -> JSON:
+    """Merge an overlay into a document. An overlay with `operations:` is targeted: each entry is
+    merged into the operation with that operationId (skipped if the spec has none), and its
+    `components` only if something matched. Any other overlay is a plain RFC 7396 merge patch."""
+    if not isinstance(overlay, dict) or "operations" not in overlay:
+        return merge(document, overlay)
+    merged = dict(document)
+    paths = {p: dict(item) for p, item in (document.get("paths") or {}).items() if isinstance(item, dict)}
+    matched = False
+    for operation_id, patch in (overlay.get("operations") or {}).items():
+        for item in paths.values():
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if isinstance(op, dict) and op.get("operationId") == operation_id:
+                    item[method] = merge(op, patch)
+                    matched = True
+    if matched:
+        merged["paths"] = paths
+        merged = merge(merged, {k: v for k, v in overlay.items() if k != "operations"})
+    return merged
+
+
+def load(
+    path: Path | str | None = None, overlays: Sequence[Path | str] = (), default_overlay: bool = True
+) -> Spec:
+    """Load, check and compile an OpenAPI 3.0/3.1 document. Raises SpecLoadError if broken.
+
+    The bundled overlay (fixtures/overlay.yaml) applies first unless `default_overlay` is False;
+    `overlays` follow in order.
+    """
+    source = Path(path) if path is not None else default_spec_path()
+    raw, text = read_document(source)
+    applied = [default_overlay_path()] if default_overlay else []
+    for overlay in [*applied, *(Path(o) for o in overlays)]:
+        # Overlays add to the document; lines of what was there before still match `text`.
+        raw = apply_overlay(raw, read_document(overlay)[0])
+    speccheck.check_document(raw, str(source), text)
+    resolved, recursive = resolve_refs(raw, source)
+    return _Builder(raw, resolved, recursive, str(source)).build()
+
+
+def camel_operation_id(method: str, path: str) -> str:
+    """A stable id for operations without `operationId`: GET /image/styles -> getImageStyles."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", path.replace("{", "by_")) if w]
+    return method.lower() + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def base_path_of(document: Mapping[str, Any]) -> str:
+    servers = document.get("servers") or [{"url": "/"}]
+    server = servers[0]
+    url = str(server.get("url", "/"))
+    for name, variable in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return urlsplit(url).path.rstrip("/")
+
+
+@dataclass
+class _Builder:
+    raw: JSON
+    resolved: JSON
+    recursive: dict[str, JSON]
+    source: str
+    warnings: list[SpecWarning] = field(default_factory=list)
+    bad_examples: set[int] = field(default_factory=set)
+    converters: dict[Direction, Converter] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.resolved.get("openapi", "3.0.0"))
+
+    def build(self) -> Spec:
+        self.find_bad_schema_examples()
+        for direction in ("request", "response"):
+            self.converters[direction] = Converter(
+                self.version, direction, self.recursive, bad_examples=self.bad_examples
+            )
+        schemes = self.security_schemes()
+        default_security = self.resolved.get("security")
+        operations: list[Operation] = []
+        for path, item in (self.resolved.get("paths") or {}).items():
+            shared_params = item.get("parameters") or []
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if isinstance(op, dict):
+                    where = ("paths", path, method)
+                    operations.append(
+                        self.operation(path, method, op, shared_params, schemes, default_security, where)
+                    )
+        info = self.resolved.get("info") or {}
+        return Spec(
+            title=str(info.get("title", "")),
+            version=str(info.get("version", "")),
+            openapi=self.version,
+            base_path=base_path_of(self.resolved),
+            operations=tuple(operations),
+            warnings=tuple(self.warnings),
+            source=self.source,
+            document=self.resolved,
+        )
+
+    def compile(self, schema: JSON, direction: Direction) -> Compiled | None:
+        if schema is None:
+            return None
+        converted = self.converters[direction].convert(schema)
+        return Compiled(converted, compile_validator(converted, self.version))
+
+    def find_bad_schema_examples(self) -> None:
+        checker = Converter(self.version, "response", self.recursive)
+        for location, node, _raw in speccheck.schema_nodes(self.raw, self.resolved):
+            if "example" not in node:
+                continue
+            validator = compile_validator(checker.convert(node), self.version)
+            errors = list(validator.iter_errors(node["example"]))
+            if errors:
+                self.bad_examples.add(id(node))
+                self.warnings.append(
+                    SpecWarning(
+                        format_location((*location, "example")),
+                        "example violates its own schema and is never served: " + _first(errors),
+                    )
+                )
+
+    def operation(
+        self,
+        path: str,
+        method: str,
+        op: dict[str, Any],
+        shared_params: list[Any],
+        schemes: Mapping[str, SecurityScheme],
+        default_security: Any,
+        where: tuple[str, ...],
+    ) -> Operation:
+        params: dict[tuple[str, str], Parameter] = {}
+        for raw in [*shared_params, *(op.get("parameters") or [])]:
+            param = self.parameter(raw)
+            params[(param.location, param.name.lower())] = param  # operation level wins
+        security_spec = op.get("security", default_security)
+        return Operation(
+            operation_id=str(op.get("operationId") or camel_operation_id(method, path)),
+            method=method.upper(),
+            path=path,
+            summary=str(op.get("summary") or op.get("description") or "").strip(),
+            parameters=tuple(params.values()),
+            request_body=self.request_body(op.get("requestBody"), (*where, "requestBody")),
+            responses=MappingProxyType(
+                {
+                    str(status): self.response(str(status), resp, (*where, "responses", str(status)))
+                    for status, resp in (op.get("responses") or {}).items()
+                }
+            ),
+            security=self.security(security_spec, schemes),
+            tags=tuple(str(t) for t in op.get("tags") or ()),
+        )
+
+    def parameter(self, raw: dict[str, Any]) -> Parameter:
+        location = str(raw.get("in", "query"))
+        schema = raw.get("schema")
+        if schema is None and isinstance(raw.get("content"), dict) and raw["content"]:
+            schema = next(iter(raw["content"].values())).get("schema")
+        default_style = "form" if location in ("query", "cookie") else "simple"
+        style = str(raw.get("style", default_style))
+        return Parameter(
+            name=str(raw["name"]),
+            location=location,
+            required=bool(raw.get("required", location == "path")),
+            schema=self.compile(schema, "request"),
+            style=style,
+            explode=bool(raw.get("explode", style == "form")),
+            allow_empty=bool(raw.get("allowEmptyValue", False)),
+        )
+
+    def media_types(
+        self, content: Any, direction: Direction, where: tuple[str, ...]
+    ) -> Mapping[str, MediaType]:
+        out: dict[str, MediaType] = {}
+        for name, media in (content or {}).items():
+            media = media or {}
+            compiled = self.compile(media.get("schema"), direction)
+            out[name.lower()] = MediaType(
+                name.lower(),
+                compiled,
+                MappingProxyType(self.examples(media, compiled, (*where, name))),
+                self.compile(media.get("x-sse-data"), direction),
+            )
+        return MappingProxyType(out)
+
+    def examples(
+        self, media: dict[str, Any], compiled: Compiled | None, where: tuple[str, ...]
+    ) -> dict[str, JSON]:
+        candidates: dict[str, tuple[JSON, tuple[str, ...]]] = {}
+        if "example" in media:
+            candidates[""] = (media["example"], (*where, "example"))
+        for name, example in (media.get("examples") or {}).items():
+            if isinstance(example, dict) and "value" in example:
+                candidates[str(name)] = (example["value"], (*where, "examples", str(name)))
+        valid: dict[str, JSON] = {}
+        for name, (value, location) in candidates.items():
+            errors = list(compiled.errors(value)) if compiled is not None else []
+            if errors:
+                self.warnings.append(
+                    SpecWarning(
+                        format_location(location),
+                        "example violates its own schema and is never served: " + _first(errors),
+                    )
+                )
+            else:
+                valid[name] = value
+        return valid
+
+    def request_body(self, raw: Any, where: tuple[str, ...]) -> RequestBody | None:
+        if not isinstance(raw, dict):
+            return None
+        return RequestBody(
+            bool(raw.get("required", False)),
+            self.media_types(raw.get("content"), "request", (*where, "content")),
+        )
+
+    def response(self, status: str, raw: dict[str, Any], where: tuple[str, ...]) -> Response:
+        headers = tuple(
+            Header(str(name), bool(h.get("required", False)), self.compile(h.get("schema"), "response"))
+            for name, h in (raw.get("headers") or {}).items()
+            if isinstance(h, dict)
+        )
+        return Response(
+            status,
+            str(raw.get("description", "")),
+            headers,
+            self.media_types(raw.get("content"), "response", (*where, "content")),
+        )
+
+    def security_schemes(self) -> Mapping[str, SecurityScheme]:
+        out: dict[str, SecurityScheme] = {}
+        components = self.resolved.get("components") or {}
+        for name, raw in (components.get("securitySchemes") or {}).items():
+            kind = str(raw.get("type", ""))
+            if kind == "http" and str(raw.get("scheme", "")).lower() in ("bearer", "basic"):
+                out[name] = SecurityScheme(name, str(raw["scheme"]).lower())
+            elif kind == "apiKey":
+                out[name] = SecurityScheme(
+                    name, "apiKey", str(raw.get("in", "header")), str(raw.get("name", "")).lower()
+                )
+            else:  # oauth2, openIdConnect, mutualTLS: the bearer token is what reaches us
+                out[name] = SecurityScheme(name, "bearer" if kind in ("oauth2", "openIdConnect") else "other")
+        return out
+
+    def security(self, raw: Any, schemes: Mapping[str, SecurityScheme]) -> Security:
+        if not raw:
+            return Security(())
+        alternatives = tuple(
+            tuple(schemes[name] for name in requirement if name in schemes)
+            for requirement in raw
+            if isinstance(requirement, dict)
+        )
+        return Security(alternatives)
+
+
+def _first(errors: list[Any]) -> str:
+    error = errors[0]
+    where = "/".join(str(p) for p in error.instance_path)
+    return f"{where + ': ' if where else ''}{error.message}"

@@ -1,0 +1,88 @@
+"""What a value looks like from its name: "createdAt" a timestamp, "url" a URL, "tokens" a small
+count, "price" a small amount. Used by the synthesizer where a schema says only "string"/"number".
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from mockserver import formats, text
+
+
+def number_range(low: float | None, high: float | None, guess: tuple[int, int]) -> tuple[float, float]:
+    """Where to draw a number: the name's plausible range, within the schema's bounds."""
+    g_low, g_high = guess
+    if low is None and high is None:
+        return g_low, g_high
+    if low is None:
+        assert high is not None
+        return min(g_low, high), min(g_high, high)
+    if high is None:
+        lo = max(g_low, low)
+        return lo, lo + (g_high - g_low) if g_high < lo else g_high
+    inner = (max(low, g_low), min(high, g_high))
+    return inner if inner[0] <= inner[1] else (low, high)
+
+
+def string_for_name(name: str, rng: random.Random) -> str:
+    lower = name.lower()
+    for test, make in _NAME_RULES:
+        if test(name, lower):
+            return make(rng)
+    return " ".join(text.words(rng, rng.randint(1, 3)))
+
+
+_NAME_RULES: tuple[tuple[Callable[[str, str], bool], Callable[[random.Random], str]], ...] = (
+    (
+        lambda n, lo: lo in ("id", "uuid", "requestid") or n.endswith(("Id", "_id")),
+        lambda r: formats.example_for("uuid", r) or "",
+    ),
+    (
+        lambda n, lo: "url" in lo or lo in ("href", "link", "uri", "modelsource"),
+        lambda r: formats.example_for("uri", r) or "",
+    ),
+    (lambda n, lo: "email" in lo, lambda r: formats.example_for("email", r) or ""),
+    (
+        lambda n, lo: (
+            n.endswith(("At", "_at")) or lo in ("timestamp", "date", "datetime") or lo.endswith("date")
+        ),
+        formats.synthetic_datetime,
+    ),
+    (lambda n, lo: lo in ("name", "fullname", "author", "username"), text.person),
+    (lambda n, lo: lo == "title", text.title),
+    (lambda n, lo: lo == "slug" or lo.endswith("slug"), text.slug),
+    (
+        lambda n, lo: (
+            lo
+            in (
+                "description",
+                "content",
+                "text",
+                "notes",
+                "message",
+                "prompt",
+                "summary",
+                "reasoning_content",
+            )
+        ),
+        lambda r: text.sentence(r),
+    ),
+    (lambda n, lo: lo in ("token", "apikey", "secret", "signature", "key"), lambda r: text.token(r, 32)),
+    (lambda n, lo: lo == "address", lambda r: "0x" + text.hex_id(r, 40)),
+    (lambda n, lo: lo in ("sku", "model", "modelid", "apimodelid"), text.slug),
+    (lambda n, lo: lo in ("tag", "tags", "trait", "traits", "word", "data"), lambda r: text.slug(r)),
+)
+
+
+def name_range(name: str, integer: bool) -> tuple[int, int]:
+    lower = name.lower()
+    if lower in ("created", "updated", "timestamp") or (lower.endswith(("_at", "time")) and integer):
+        return formats.EPOCH, formats.EPOCH + 365 * 86_400
+    if "token" in lower:
+        return 1, 500
+    if lower in ("index", "page"):
+        return 0 if lower == "index" else 1, 3
+    if lower in ("amount", "price", "usd", "diem", "vcu", "balance") or "price" in lower:
+        return 0, 100
+    return 0, 1000
