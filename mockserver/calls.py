@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.errors import Violation
 
@@ -27,8 +27,10 @@ def redact(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
+    """One request as the mock saw it. A NamedTuple: one is built for every request, and a frozen
+    dataclass of this size costs several times more to construct."""
+
     seq: int
     time: float  # wall clock, seconds since the epoch (the log is not part of any response)
     method: str
@@ -91,7 +93,9 @@ class CallLog:
         body: bytes = fields.pop("body", b"")
         with self._lock:
             self._seq += 1
-            call = Call(seq=self._seq, body=body[: self.body_limit], body_size=len(body), **fields)
+            call = Call(
+                seq=self._seq, body=body[: self.body_limit] if body else body, body_size=len(body), **fields
+            )
             self._calls.append(call)
         return call
 

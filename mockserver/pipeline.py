@@ -71,6 +71,8 @@ class Mock:
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
         # are a pure function of those, so a repeated GET skips synthesis and encoding.
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
+        # Whole answers of repeated cacheable GETs by the request's path, query and headers.
+        self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
 
     @property
     def base_path(self) -> str:
@@ -90,6 +92,7 @@ class Mock:
         self.scripts.clear()
         self.calls.clear()
         self._cache.clear()
+        self._replays.clear()
 
     def behavior(self, operation_id: str) -> Behavior | None:
         return behaviors.lookup(operation_id) if self.settings.behaviors else None
@@ -97,6 +100,13 @@ class Mock:
     def handle(self, incoming: Incoming) -> Reply:
         """Answer one request and record it."""
         started = time.perf_counter()
+        replay_key = self._replay_key(incoming)
+        if replay_key is not None:
+            replayed = self._replays.get(replay_key)
+            if replayed is not None:
+                reply, operation_id = replayed
+                self._record(incoming, operation_id, reply, (), (), started)
+                return reply
         operation: Operation | None = None
         verdict: Verdict | None = None
         nearest: tuple[str, ...] = ()
@@ -123,14 +133,35 @@ class Mock:
                         f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
                     ),
                 )
+        if replay_key is not None and operation is not None and verdict is not None:
+            self._maybe_replay(replay_key, operation, verdict, reply)
+        self._record(
+            incoming,
+            operation.operation_id if operation else None,
+            reply,
+            verdict.violations if verdict else (),
+            nearest,
+            started,
+        )
+        return reply
+
+    def _record(
+        self,
+        incoming: Incoming,
+        operation_id: str | None,
+        reply: Reply,
+        violations: tuple[Violation, ...],
+        nearest: tuple[str, ...],
+        started: float,
+    ) -> None:
         self.calls.record(
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
             query=incoming.query_string,
-            operation_id=operation.operation_id if operation else None,
+            operation_id=operation_id,
             status=reply.status,
-            violations=verdict.violations if verdict else (),
+            violations=violations,
             headers=redact(incoming.headers),
             body=incoming.body,
             media_type=reply.media_type,
@@ -138,7 +169,38 @@ class Mock:
             nearest=nearest,
             notes=reply.notes,
         )
-        return reply
+
+    def _replay_key(self, incoming: Incoming) -> tuple[object, ...] | None:
+        """A GET that can only be answered one way is answered from memory: routing, validation
+        and rendering are pure functions of these parts of the request."""
+        if (
+            incoming.method != "GET"
+            or self.settings.faults
+            or self.settings.scenarios
+            or self.scripts.active()
+        ):
+            return None
+        headers = incoming.headers
+        if "prefer" in headers or any(name.startswith("x-mock-") for name in headers):
+            return None
+        return (incoming.path, incoming.query_string, tuple(headers.items()))
+
+    def _maybe_replay(
+        self, key: tuple[object, ...], operation: Operation, verdict: Verdict, reply: Reply
+    ) -> None:
+        behavior = self.behavior(operation.operation_id)
+        credential = verdict.data.credential
+        if (
+            reply.status >= 400
+            or reply.stream is not None
+            or (behavior is not None and not behavior.cacheable)
+            # A key created through the API may be deleted later: its answers must be re-judged.
+            or (credential is not None and self.services.state.key_status(credential) is not None)
+        ):
+            return
+        self._replays[key] = (reply, operation.operation_id)
+        if len(self._replays) > _CACHE_SIZE:
+            self._replays.popitem(last=False)
 
     def record_rejected(
         self, method: str, path: str, query: str, headers: dict[str, str], reply: Reply, violation: Violation

@@ -158,6 +158,11 @@ class Scripts:
                     queue.pop(0)
             return entry.scripted
 
+    def active(self) -> bool:
+        """Is anything scripted? (Replayed answers must not hide a script.)"""
+        with self._lock:
+            return any(self._queues.values())
+
     def pending(self) -> list[tuple[Scripted, int | None]]:
         """What is still scripted, in order, with how many calls each answers (None: all)."""
         with self._lock:

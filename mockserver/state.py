@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from mockserver.timestamps import parse_instant
 
@@ -41,8 +41,7 @@ class ApiKey:
         return when is not None and when <= now
 
 
-@dataclass(frozen=True, slots=True)
-class Inference:
+class Inference(NamedTuple):
     """Details of the LLM call behind a usage entry (inferenceDetails)."""
 
     prompt_tokens: int | None
@@ -51,8 +50,10 @@ class Inference:
     request_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class UsageEntry:
+class UsageEntry(NamedTuple):
+    """One billed line. A NamedTuple, like Inference: every billed call builds several, and frozen
+    dataclasses cost several times more to construct."""
+
     timestamp: float  # seconds since the epoch
     sku: str
     units: float
@@ -75,9 +76,9 @@ class UsageQuery:
     offset: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class RateWindow:
-    """One fixed rate-limit window: at most `limit` requests counted under `bucket` from `start`."""
+class RateWindow(NamedTuple):
+    """One fixed rate-limit window: at most `limit` requests counted under `bucket` from `start`.
+    (A NamedTuple: two are built for every inference call.)"""
 
     bucket: str
     start: float
@@ -235,10 +236,7 @@ class MemoryState:
 
 
 def _numbered(e: UsageEntry, seq: int) -> UsageEntry:
-    # Positional construction: dataclasses.replace costs several microseconds, on every billed call.
-    return UsageEntry(
-        e.timestamp, e.sku, e.units, e.price_usd, e.amount, e.currency, e.notes, e.key_id, e.inference, seq
-    )
+    return e._replace(seq=seq)
 
 
 def open_state(path: str | None, clock: Clock = time.time) -> State:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from typing import Any
 
 from mockserver.state import (
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS rate_refusals (
 """
 _TABLES = ("api_keys", "revoked_secrets", "usage", "spent", "rate_counters", "rate_refusals")
 _KEY_FIELDS = [f.name for f in fields(ApiKey)]
-_USAGE_FIELDS = [f.name for f in fields(UsageEntry)]
+_USAGE_FIELDS = list(UsageEntry._fields)
 _EVENT_FIELDS = [f.name for f in fields(RateLimitEvent)]
 _BIG = 2**62  # SQLite integers are 64-bit: an absurd page number must not overflow OFFSET
 
@@ -149,15 +149,15 @@ class SqliteState:
         with self._write() as db:
             spent = {str(c): float(t) for c, t in db.execute("SELECT currency, total FROM spent")}
             for entry in bill(spent):
-                row = asdict(entry)
-                row["inference"] = json.dumps(row["inference"]) if entry.inference else None
+                row = entry._asdict()
+                row["inference"] = json.dumps(entry.inference._asdict()) if entry.inference else None
                 seq = db.execute(_insert("usage", names) + " RETURNING seq", row).fetchone()[0]
                 db.execute(
                     "INSERT INTO spent (currency, total) VALUES (?, ?) "
                     "ON CONFLICT (currency) DO UPDATE SET total = total + excluded.total",
                     (entry.currency, -entry.amount),
                 )
-                recorded.append(replace(entry, seq=int(seq)))
+                recorded.append(entry._replace(seq=int(seq)))
         return recorded
 
     def spent(self) -> dict[str, float]:

@@ -173,16 +173,16 @@ def build(ex: Exchange, services: Services) -> JSON:
         completion += used
     messages = _messages(body)
     prompt_tokens = sum(tokens.count(chat_text.message_text(m)) + _MESSAGE_OVERHEAD for m in messages)
-    rng = ex.rng("completion")
     venice = {**_VENICE_DEFAULTS, **(body.get("venice_parameters") or {})}
     search = venice["enable_web_search"]
     prompt = chat_text.last_user_text(messages)
     if search == "on" or (search == "auto" and prompt.rstrip().endswith("?")):
-        venice["web_search_citations"] = chat_text.citations(rng, prompt)
+        venice["web_search_citations"] = chat_text.citations(ex.rng("citations"), prompt)
+    # The id and time come straight from the seed: seeding another RNG would cost more than both.
     return {
-        "id": f"chatcmpl-{text.hex_id(rng)}",
+        "id": f"chatcmpl-{ex.seed:016x}{(ex.seed * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF:016x}",
         "object": "chat.completion",
-        "created": formats.EPOCH + rng.randrange(365 * 86_400),
+        "created": formats.EPOCH + ex.seed % (365 * 86_400),
         "model": body.get("model") if isinstance(body.get("model"), str) else "venice-uncensored",
         "choices": choices,
         "usage": {

@@ -22,8 +22,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mockserver.behaviors import Behavior, Refusal
 from mockserver.behaviors.limits import WINDOW_SECONDS, load_limits
@@ -66,8 +65,7 @@ LIMIT_CURRENCIES = ("usd", "diem", "vcu")  # the consumption limit's fields
 _SEVEN_DAYS = 7 * 86_400
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
+class Caller(NamedTuple):  # built several times per call: cheaper than a frozen dataclass
     key_id: str
     key: ApiKey | None  # None: not a key created through the API
 

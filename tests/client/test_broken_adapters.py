@@ -86,7 +86,13 @@ def test_a_dropped_field_is_shrunk_to_the_least_that_shows_it() -> None:
     assert finding.case is not None
     body = finding.case["arguments"]["body"]
     assert body["venice_parameters"] == {}  # shrunk: the emptiest value that still goes missing
-    assert set(body) == {"messages", "model", "venice_parameters"}
+    # The rest shrinks to its plainest form. Which optional keys remain (at their plainest values)
+    # depends on the path Hypothesis' shrinker takes, which varies with the modules loaded.
+    assert body["messages"] == [{"content": "", "role": "user"}]
+    assert body["model"] == ""
+    kept = ("messages", "model", "venice_parameters", "response_format")  # a format has no empty form
+    optional = {k: v for k, v in body.items() if k not in kept}
+    assert all(v in (None, False, 0, "", [], {}) for v in optional.values()), optional
 
 
 def test_the_report_prints_the_shrunk_case_and_a_replay_command() -> None:
