@@ -24,8 +24,11 @@ _SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the paren
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
-              POST /__mock/reset (forget keys, usage and the log)
-per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false', 'X-Mock-Seed: N'
+              POST /__mock/reset (forget keys, usage, scripts and the log),
+              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios
+per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false',
+              'X-Mock-Seed: N', 'X-Mock-Pace: ttft=200ms, delay=20ms', 'X-Mock-Fault: NAME',
+              'X-Mock-Scenario: NAME'
 """
 
 
