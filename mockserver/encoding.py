@@ -12,24 +12,14 @@ from collections.abc import AsyncIterator
 import brotli
 
 from mockserver.exchange import Reply
+from mockserver.selection import weighted
 
 COMPRESSIBLE = ("application/json", "text/csv", "text/event-stream")
 
 
 def choose(accept_encoding: str) -> str | None:
     """The coding to use for an Accept-Encoding header: br before gzip, q=0 means no."""
-    wanted: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        name, *params = (p.strip() for p in item.split(";"))
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if name:
-            wanted[name.lower()] = q
+    wanted = {name.lower(): q for name, q in weighted(accept_encoding)}
     star = wanted.get("*", 0.0)
     for coding in ("br", "gzip"):
         if wanted.get(coding, star) > 0:

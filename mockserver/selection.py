@@ -47,6 +47,24 @@ def parse_prefer(header: str) -> Prefer:
     return Prefer(code, example, dynamic)
 
 
+def weighted(header: str) -> list[tuple[str, float]]:
+    """The items of an Accept-style header with their q-values: 'a;q=0.5, b' -> [(a, 0.5), (b, 1.0)]."""
+    items: list[tuple[str, float]] = []
+    for item in header.split(","):
+        name, *params = (p.strip() for p in item.split(";"))
+        if not name:
+            continue
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        items.append((name, q))
+    return items
+
+
 @dataclass(frozen=True, slots=True)
 class Accept:
     """Parsed Accept header: media ranges with q-values, best first."""
@@ -55,19 +73,7 @@ class Accept:
 
     @classmethod
     def parse(cls, header: str) -> Accept:
-        ranges: list[tuple[str, float]] = []
-        for item in header.split(","):
-            media, *params = (p.strip() for p in item.split(";"))
-            if not media:
-                continue
-            q = 1.0
-            for param in params:
-                if param.startswith("q="):
-                    try:
-                        q = float(param[2:])
-                    except ValueError:
-                        q = 0.0
-            ranges.append((media.lower(), q))
+        ranges = [(media.lower(), q) for media, q in weighted(header)]
         return cls(tuple(sorted(ranges, key=lambda r: -r[1])))
 
     def quality(self, media_type: str) -> float:
