@@ -97,3 +97,13 @@ class LiveServer:
 def live_server(mock: Mock) -> Iterator[LiveServer]:
     with LiveServer(mock) as server:
         yield server
+
+
+@pytest.fixture
+def sdk(live_server: LiveServer) -> Iterator[Any]:
+    """The official openai SDK pointed at the live server (closed afterwards: an open client's
+    sockets would surface as ResourceWarnings in whichever test runs next)."""
+    import openai
+
+    with openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0) as client:
+        yield client

@@ -237,13 +237,6 @@ def test_more_dimensions_than_the_model_has_are_refused(client: httpx.Client, mo
 # ----------------------------------------------------------------------------- the openai SDK
 
 
-@pytest.fixture
-def sdk(live_server: LiveServer) -> Iterator[openai.OpenAI]:
-    # Closed before the server stops, so no keep-alive socket outlives the test.
-    with openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0) as client:
-        yield client
-
-
 def test_the_sdk_default_base64_equals_float(sdk: openai.OpenAI, live_server: LiveServer) -> None:
     texts = ["The quick brown fox", "jumped over the lazy dog"]
     default = sdk.embeddings.create(model=MODEL, input=texts)

@@ -20,7 +20,6 @@ from starlette.testclient import TestClient
 from mockserver import Mock, Settings, Spec, create_app
 from mockserver.catalog import load_catalog
 from mockserver.media.images import encode_image
-from tests.conftest import LiveServer
 from tests.helpers import AUTH
 
 PILLOW = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -55,11 +54,6 @@ def shared(spec: Spec) -> Iterator[TestClient]:
 
 
 # ---------------------------------------------------------------- the openai SDK, live
-
-
-@pytest.fixture
-def sdk(live_server: LiveServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="k", max_retries=0)
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import jsonschema
 import openai
 import pytest
 
 from tests.conftest import LiveServer
-
-
-@pytest.fixture
-def sdk(live_server: LiveServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="test-key", max_retries=0)
 
 
 def test_models_list(sdk: openai.OpenAI) -> None:
@@ -30,10 +29,15 @@ def test_chat_completion(sdk: openai.OpenAI) -> None:
 
 def test_a_missing_key_raises_authentication_error(live_server: LiveServer) -> None:
     # The SDK refuses an empty api_key itself; send the request with an empty Authorization header.
-    client = openai.OpenAI(
-        base_url=live_server.base_url, api_key="unused", max_retries=0, default_headers={"Authorization": ""}
-    )
-    with pytest.raises(openai.AuthenticationError) as info:
+    with (
+        openai.OpenAI(
+            base_url=live_server.base_url,
+            api_key="unused",
+            max_retries=0,
+            default_headers={"Authorization": ""},
+        ) as client,
+        pytest.raises(openai.AuthenticationError) as info,
+    ):
         client.chat.completions.create(
             model="venice-uncensored", messages=[{"role": "user", "content": "hi"}]
         )
@@ -54,3 +58,59 @@ def test_the_sdk_requests_are_recorded_as_valid(sdk: openai.OpenAI, live_server:
     call = live_server.mock.calls.last()
     assert call is not None
     assert (call.operation_id, call.status, call.violations) == ("createChatCompletion", 200, ())
+
+
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "minLength": 1}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
+TIME: dict[str, Any] = {
+    "type": "function",
+    "function": {"name": "get_time", "parameters": {"type": "object"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "name"),
+    [("required", "get_weather"), ({"type": "function", "function": {"name": "get_time"}}, "get_time")],
+    ids=["required", "named"],
+)
+def test_tool_calls_through_the_sdk(sdk: openai.OpenAI, tool_choice: Any, name: str) -> None:
+    completion = sdk.chat.completions.create(
+        model="venice-uncensored",
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        tools=[WEATHER, TIME],  # type: ignore[list-item]
+        tool_choice=tool_choice,
+    )
+    (call,) = completion.choices[0].message.tool_calls or []
+    assert call.type == "function"
+    assert call.function.name == name
+    schema = (WEATHER if name == "get_weather" else TIME)["function"]["parameters"]
+    jsonschema.validate(json.loads(call.function.arguments), schema)
+
+
+def test_json_schema_response_through_the_sdk(sdk: openai.OpenAI) -> None:
+    person = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+        "required": ["name", "age"],
+        "additionalProperties": False,
+    }
+    completion = sdk.chat.completions.create(
+        model="venice-uncensored",
+        messages=[{"role": "user", "content": "Describe a person"}],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "person", "schema": person, "strict": True},
+        },
+    )
+    jsonschema.validate(json.loads(completion.choices[0].message.content or ""), person)

@@ -59,11 +59,6 @@ def decoded(data: bytes, response_format: str) -> tuple[str, float]:
         return container.format.name, samples / rate
 
 
-@pytest.fixture
-def sdk(live_server: LiveServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live_server.base_url, api_key="k", max_retries=0)
-
-
 # ---------------------------------------------------------------- the openai SDK, live
 
 

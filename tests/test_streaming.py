@@ -200,13 +200,10 @@ def test_any_stream_validates_chunk_by_chunk_and_joined(
 
 
 class TestOpenAISDK:
-    def sdk(self, server: LiveServer) -> openai.OpenAI:
-        return openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
-
-    def test_sync_stream_iterates(self, live_server: LiveServer) -> None:
+    def test_sync_stream_iterates(self, sdk: openai.OpenAI) -> None:
         pieces = [
             chunk.choices[0].delta.content or ""
-            for chunk in self.sdk(live_server).chat.completions.create(
+            for chunk in sdk.chat.completions.create(
                 model="venice-uncensored", messages=[{"role": "user", "content": "Hi there"}], stream=True
             )
         ]
@@ -231,8 +228,8 @@ class TestOpenAISDK:
         assert chunks[-1].choices == []
         assert chunks[-1].usage.total_tokens > 0
 
-    def test_tool_calls_through_the_stream_helper(self, live_server: LiveServer) -> None:
-        with self.sdk(live_server).chat.completions.stream(
+    def test_tool_calls_through_the_stream_helper(self, sdk: openai.OpenAI) -> None:
+        with sdk.chat.completions.stream(
             model="venice-uncensored",
             messages=[{"role": "user", "content": "Weather?"}],
             tools=[WEATHER],  # type: ignore[list-item]
