@@ -18,6 +18,7 @@ from mockserver.pipeline import Mock
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
+from mockserver.state_sqlite import StateFileError
 
 _SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the parent's settings
 
@@ -268,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CatalogError as exc:
         print(f"venice-mock: error: cannot load the fixtures: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except StateFileError as exc:
+        print(f"venice-mock: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     for warning in mock.spec.warnings:
         print(f"venice-mock: spec warning: {warning}", file=sys.stderr)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
 from mockserver.behaviors import Behavior
+from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact
 from mockserver.catalog import load_catalog
 from mockserver.errors import Violation, error_body
@@ -66,6 +67,8 @@ class Mock:
             load_catalog(self.settings.fixtures),
             open_state(self.settings.state_file),
         )
+        # Read now so a broken rate_limits.yaml stops the start, not the first inference call.
+        load_limits(self.services)
         self.scripts = scripts.Scripts()
         self._api_keys = frozenset(self.settings.api_keys)
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockserver.catalogfile import default_fixtures_dir
 from mockserver.cli import main, parser
 
 
@@ -109,6 +111,31 @@ def test_a_broken_spec_gives_one_line_and_exit_code_2(
 def test_a_missing_spec_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--spec", str(tmp_path / "nope.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_broken_rate_limits_file_stops_the_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Read at start: a typo must not wait for the first inference call to surface as a 500.
+    shutil.copy(default_fixtures_dir() / "models.yaml", tmp_path)
+    (tmp_path / "rate_limits.yaml").write_text("scale: lots\n")
+    assert main(["--fixtures", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("venice-mock: error: cannot load the fixtures: ")
+    assert "rate_limits.yaml" in err
+
+
+def test_an_unusable_state_file_gives_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state.db"
+    state.write_bytes(b"this is not a sqlite database, not even close" * 100)
+    assert main(["--state-file", str(state)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("venice-mock: error: cannot use ")
+    assert str(state) in err
 
 
 @pytest.mark.parametrize(
