@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.client.findings import PHASES, case_text
-from mockserver import SCENARIOS as CATALOG
-
-SCENARIOS = tuple(CATALOG)
+from contracts.client.resilience import SCENARIOS
 
 _EPILOG = """\
 adapters:  openai                 the official openai Python SDK (chat incl. streams, embeddings,

@@ -15,17 +15,11 @@ from contracts.client.judge import request_findings, value_findings
 from contracts.client.media import SSE_TYPE, kind
 from mockserver import SCENARIO_RETRY_AFTER as RETRY_AFTER_SECONDS
 from mockserver import SCENARIO_STATUSES as STATUSES
+from mockserver import SCENARIOS as CATALOG
 from mockserver import Operation, Spec
 
-SCENARIOS = (
-    "rate-limit",
-    "server-error",
-    "unavailable",
-    "timeout",
-    "slow-first-byte",
-    "cut-stream",
-    "truncated-json",
-)
+# The mock's catalog is the one list: a scenario added there is played here too.
+SCENARIOS: tuple[str, ...] = tuple(CATALOG)
 # Clock granularity: a client that slept exactly Retry-After must not be failed by rounding.
 _SLACK = 0.02
 
