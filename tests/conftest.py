@@ -13,8 +13,10 @@ import httpx
 import pytest
 import uvicorn
 from hypothesis import HealthCheck, settings
+from openapi_core import OpenAPI
 
 from mockserver import Mock, Settings, Spec, create_app, load_spec
+from tests.helpers import reference_for
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -25,12 +27,16 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-AUTH = {"Authorization": "Bearer test-key"}
-
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
     return load_spec()
+
+
+@pytest.fixture(scope="session")
+def reference(spec: Spec) -> OpenAPI:
+    """openapi-core over the bundled spec: the reference validator tests compare against."""
+    return reference_for(spec)
 
 
 @pytest.fixture

@@ -19,6 +19,20 @@ from mockserver.spec import Operation
 from mockserver.synthesis import Synthesizer
 
 AUTH = {"Authorization": "Bearer test-key"}
+# A tool with required, constrained arguments: the answer's arguments must satisfy them.
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "minLength": 1}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 def reference_for(spec: Spec) -> OpenAPI:

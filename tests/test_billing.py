@@ -21,15 +21,9 @@ from mockserver.media.images import encode_image
 from mockserver.state import Inference, UsageEntry
 from mockserver.timestamps import rfc3339
 from tests.checked_client import CheckedClient
-from tests.helpers import reference_for
 
 NOW = 1_800_000_000.0
 PNG = base64.b64encode(encode_image(8, 8, "png", 1)).decode()
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> OpenAPI:
-    return reference_for(spec)
 
 
 @pytest.fixture(scope="module")

@@ -13,22 +13,9 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from mockserver import Mock, Spec, create_app, tokens
-from tests.helpers import AUTH
+from tests.helpers import AUTH, WEATHER
 
 CHAT = "/api/v1/chat/completions"
-WEATHER: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "minLength": 1}, "unit": {"enum": ["c", "f"]}},
-            "required": ["city", "unit"],
-            "additionalProperties": False,
-        },
-    },
-}
 TIME: dict[str, Any] = {
     "type": "function",
     "function": {
@@ -51,6 +38,14 @@ def ask(client: TestClient, prompt: str = "Why is the sky blue?", **fields: Any)
     return response.json()  # type: ignore[no-any-return]
 
 
+def refused(client: TestClient, **fields: Any) -> str:
+    """The error of a request the mock must answer with 400."""
+    body = {"model": "venice-uncensored", "messages": [{"role": "user", "content": "x"}], **fields}
+    response = client.post(CHAT, json=body, headers=AUTH)
+    assert response.status_code == 400, response.text
+    return str(response.json()["error"])
+
+
 def content(completion: dict[str, Any], index: int = 0) -> str:
     return str(completion["choices"][index]["message"]["content"])
 
@@ -63,12 +58,9 @@ class TestBasics:
         assert ask(client, model=model)["model"] == model
 
     def test_unknown_models_get_400_listing_the_valid_ids(self, client: TestClient) -> None:
-        response = client.post(
-            CHAT, json={"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]}, headers=AUTH
-        )
-        assert response.status_code == 400
-        assert "model: 'gpt-9' is not a text model; valid ids: " in response.json()["error"]
-        assert "venice-uncensored" in response.json()["error"]
+        error = refused(client, model="gpt-9")
+        assert "model: 'gpt-9' is not a text model; valid ids: " in error
+        assert "venice-uncensored" in error
 
     def test_any_model_accepts_unknown_ids(self, make_mock: Callable[..., Mock]) -> None:
         with TestClient(create_app(mock=make_mock(any_model=True))) as client:
@@ -139,17 +131,8 @@ class TestStructuredOutput:
         assert isinstance(json.loads(content(ask(client, response_format={"type": "json_object"}))), dict)
 
     def test_an_invalid_schema_is_a_400(self, client: TestClient) -> None:
-        response = client.post(
-            CHAT,
-            headers=AUTH,
-            json={
-                "model": "venice-uncensored",
-                "messages": [{"role": "user", "content": "x"}],
-                "response_format": {"type": "json_schema", "json_schema": {"type": "nonsense"}},
-            },
-        )
-        assert response.status_code == 400
-        assert "response_format.json_schema: not a valid JSON Schema" in response.json()["error"]
+        error = refused(client, response_format={"type": "json_schema", "json_schema": {"type": "nonsense"}})
+        assert "response_format.json_schema: not a valid JSON Schema" in error
 
 
 class TestTools:
@@ -196,21 +179,10 @@ class TestTools:
         assert '{"temperature": 21}' in content(second)
 
     def test_an_unknown_named_tool_is_a_400(self, client: TestClient) -> None:
-        response = client.post(
-            CHAT,
-            headers=AUTH,
-            json={
-                "model": "venice-uncensored",
-                "messages": [{"role": "user", "content": "x"}],
-                "tools": [WEATHER],
-                "tool_choice": {"type": "function", "function": {"name": "nope"}},
-            },
+        error = refused(
+            client, tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "nope"}}
         )
-        assert response.status_code == 400
-        assert (
-            "tool_choice.function.name: 'nope' is not one of the request's tools ('get_weather')"
-            in (response.json()["error"])
-        )
+        assert "tool_choice.function.name: 'nope' is not one of the request's tools ('get_weather')" in error
 
 
 class TestVeniceParameters:
@@ -242,17 +214,9 @@ class TestVeniceParameters:
     def test_characters_must_exist_and_speak(self, client: TestClient) -> None:
         spoken = ask(client, venice_parameters={"character_slug": "alan-watts"})
         assert content(spoken).startswith("Alan Watts here.")
-        response = client.post(
-            CHAT,
-            headers=AUTH,
-            json={
-                "model": "venice-uncensored",
-                "messages": [{"role": "user", "content": "x"}],
-                "venice_parameters": {"character_slug": "nobody"},
-            },
+        assert "'nobody' is not a public character" in refused(
+            client, venice_parameters={"character_slug": "nobody"}
         )
-        assert response.status_code == 400
-        assert "'nobody' is not a public character" in response.json()["error"]
 
 
 def chat_requests() -> st.SearchStrategy[dict[str, Any]]:

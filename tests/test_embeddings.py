@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from mockserver import Mock, Settings, Spec, create_app, tokens
 from mockserver.behaviors.embeddings import FALLBACK_DIMENSIONS, NATURAL_DIMENSIONS
 from tests.conftest import LiveServer
-from tests.helpers import AUTH, Request, reference_check_response, reference_for
+from tests.helpers import AUTH, Request, reference_check_response
 
 MODEL = "text-embedding-bge-m3"
 PATH = "/embeddings"
@@ -36,11 +36,6 @@ _shapes = st.one_of(
     st.lists(_token_list, min_size=1, max_size=5).map(lambda lists: (lists, list(lists))),
 )
 _dimensions = st.one_of(st.none(), st.integers(min_value=1, max_value=NATURAL_DIMENSIONS[MODEL]))
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> Any:
-    return reference_for(spec)
 
 
 @pytest.fixture(scope="module")

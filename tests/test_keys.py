@@ -16,7 +16,6 @@ from mockserver import Mock, Spec
 from mockserver.behaviors.keys import ALL_OPERATIONS
 from mockserver.timestamps import rfc3339
 from tests.checked_client import CHAT, CheckedClient, fixtures_with_limits
-from tests.helpers import reference_for
 
 LIST_ITEM_FIELDS = {
     "apiKeyType",
@@ -29,11 +28,6 @@ LIST_ITEM_FIELDS = {
     "lastUsedAt",
     "usage",
 }
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> OpenAPI:
-    return reference_for(spec)
 
 
 @pytest.fixture

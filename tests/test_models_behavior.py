@@ -13,14 +13,14 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver import Mock, Spec, create_app
+from mockserver import Mock, create_app
 from mockserver.behaviors import lookup
 from mockserver.behaviors.models import DEFAULT_TYPE
 from mockserver.catalog import MODEL_TYPES, Catalog, default_fixtures_dir, load_catalog
 from mockserver.exchange import Exchange
 from mockserver.types import Incoming
 from mockserver.validation import RequestData
-from tests.helpers import AUTH, Request, reference_check_response, reference_for
+from tests.helpers import AUTH, Request, reference_check_response
 
 LISTINGS = (
     "listModels",
@@ -29,11 +29,6 @@ LISTINGS = (
     "getImageStyles",
     "listCharacters",
 )
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> Any:
-    return reference_for(spec)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from tests.conftest import LiveServer
+from tests.helpers import WEATHER
 
 
 def test_models_list(sdk: openai.OpenAI) -> None:
@@ -60,19 +61,6 @@ def test_the_sdk_requests_are_recorded_as_valid(sdk: openai.OpenAI, live_server:
     assert (call.operation_id, call.status, call.violations) == ("createChatCompletion", 200, ())
 
 
-WEATHER: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "minLength": 1}, "unit": {"enum": ["c", "f"]}},
-            "required": ["city", "unit"],
-            "additionalProperties": False,
-        },
-    },
-}
 TIME: dict[str, Any] = {
     "type": "function",
     "function": {"name": "get_time", "parameters": {"type": "object"}},

@@ -17,7 +17,6 @@ from mockserver.catalog import CatalogError
 from mockserver.catalogfile import default_fixtures_dir
 from mockserver.timestamps import rfc3339
 from tests.checked_client import CHAT, CheckedClient, fixtures_with_limits
-from tests.helpers import reference_for
 
 MINUTE = 1_800_057_600.0  # midnight UTC, so also a minute boundary
 LOW = "scale: 1\ntypes: {text: {RPM: 3, RPD: 1000, TPM: 5000}, tts: {RPM: 1}}\nmodels: {qwen3-4b: {RPM: 1}}\n"
@@ -29,11 +28,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> OpenAPI:
-    return reference_for(spec)
 
 
 def limited(

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from mockserver import Mock, Spec, create_app
 from mockserver.exchange import Reply
 from mockserver.selfcheck import check_reply
-from tests.helpers import chunk_validator, reference_check_response, reference_for, sse_data, valid_request
+from tests.helpers import chunk_validator, reference_check_response, sse_data, valid_request
 
 SEEDS = range(12)
 
@@ -36,11 +36,6 @@ def _cases() -> list[Any]:
                     )
                 )
     return cases
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> Any:
-    return reference_for(spec)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,11 @@ def entry(ts: float, currency: str = "USD", amount: float = -1.0, key_id: str | 
 StoreFactory = Callable[[Clock], State]
 
 
-def factory(kind: str, directory: Path, opened: list[SqliteState]) -> StoreFactory:
+@contextmanager
+def factory(kind: str, directory: Path) -> Iterator[StoreFactory]:
+    """Opens stores of one kind (SQLite ones on one file in `directory`); closes them on exit."""
+    opened: list[SqliteState] = []
+
     def make(clock: Clock) -> State:
         if kind == "memory":
             return MemoryState(clock)
@@ -65,15 +70,17 @@ def factory(kind: str, directory: Path, opened: list[SqliteState]) -> StoreFacto
         opened.append(state)
         return state
 
-    return make
+    try:
+        yield make
+    finally:
+        for state in opened:
+            state.close()
 
 
 @pytest.fixture(params=["memory", "sqlite"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    opened: list[SqliteState] = []
-    yield factory(request.param, tmp_path, opened)
-    for state in opened:
-        state.close()
+    with factory(request.param, tmp_path) as make:
+        yield make
 
 
 def test_keys_authenticate_until_deleted_and_never_again(store: StoreFactory) -> None:
@@ -152,15 +159,8 @@ def test_usage_queries_filter_sort_and_page(
     descending: bool,
     limit: int,
 ) -> None:
-    opened: list[SqliteState] = []
-    with tempfile.TemporaryDirectory() as directory:
-        try:
-            check_usage_queries(
-                factory(kind, Path(directory), opened), rows, currency, bounds, descending, limit
-            )
-        finally:
-            for state in opened:
-                state.close()
+    with tempfile.TemporaryDirectory() as directory, factory(kind, Path(directory)) as store:
+        check_usage_queries(store, rows, currency, bounds, descending, limit)
 
 
 def check_usage_queries(

@@ -7,7 +7,6 @@ research/libraries.md 2.5), so it wrongly rejects `scale=2`; tests/test_validati
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -24,17 +23,6 @@ from mockserver import Spec
 from mockserver.routing import Match, Router
 from mockserver.types import Incoming
 from mockserver.validation import validate_request
-
-
-def _reference(spec: Spec) -> OpenAPI:
-    document = copy.deepcopy(spec.document)
-    document["servers"] = [{"url": spec.base_path or "/"}]  # openapi-core matches servers by host too
-    return OpenAPI.from_dict(document)
-
-
-@pytest.fixture(scope="module")
-def reference(spec: Spec) -> OpenAPI:
-    return _reference(spec)
 
 
 @pytest.fixture(scope="module")
