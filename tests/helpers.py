@@ -14,6 +14,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from mockserver import Spec
+from mockserver.media.audio import MEDIA_TYPES as AUDIO_TYPES
 from mockserver.media.images import encode_image
 from mockserver.spec import Operation
 from mockserver.synthesis import Synthesizer
@@ -86,14 +87,7 @@ def valid_request(
 PNG_256 = base64.b64encode(encode_image(256, 256, "png", 1)).decode()
 
 
-_SPEECH_FORMATS = {
-    "audio/mpeg": "mp3",
-    "audio/opus": "opus",
-    "audio/aac": "aac",
-    "audio/flac": "flac",
-    "audio/wav": "wav",
-    "audio/pcm": "pcm",
-}
+_SPEECH_FORMATS = {media_type: fmt for fmt, media_type in AUDIO_TYPES.items()}
 
 
 def meaningful(operation_id: str, body: Any, rng: random.Random, media_type: str | None = None) -> Any:

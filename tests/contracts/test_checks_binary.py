@@ -10,18 +10,11 @@ from contracts.checks import audio
 from contracts.checks.binary import ImageRequest, check_binary, check_json_images, json_images, sniff
 from contracts.server.venice import upload_result
 from mockserver import Spec
+from mockserver.media.audio import MEDIA_TYPES as AUDIO_TYPES
 from mockserver.media.audio import synthesize_speech
 from mockserver.media.images import encode_image
 
-FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-AUDIO_TYPES = {
-    "mp3": "audio/mpeg",
-    "opus": "audio/opus",
-    "aac": "audio/aac",
-    "flac": "audio/flac",
-    "wav": "audio/wav",
-    "pcm": "audio/pcm",
-}
+FORMATS = tuple(AUDIO_TYPES)
 
 
 def speech(fmt: str) -> bytes:
