@@ -109,7 +109,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fixtures",
         metavar="DIR",
-        help="directory with your own models.yaml, characters.yaml, image_styles.yaml",
+        help="directory with your own models.yaml (required), characters.yaml, "
+        "image_styles.yaml (missing: none), rate_limits.yaml (missing: the bundled one)",
     )
     p.add_argument(
         "--state-file",
