@@ -16,14 +16,13 @@ from urllib.parse import urlsplit
 from contracts.checks.reader import Limits
 from contracts.client import cli as client_cli
 from contracts.report import parse_formats, write_reports
-from contracts.safety import Redactor, UsageError, classify, plan
+from contracts.safety import KEY_ENV, Redactor, UsageError, classify, plan
 from contracts.server.console import print_result
 from contracts.server.progress import Console, Silent
 from contracts.server.results import MODES, SuiteOptions
 from contracts.server.runner import run_suite
-from mockserver import SpecLoadError, load_spec
+from mockserver import Spec, SpecLoadError, load_spec
 
-KEY_ENV = "VENICE_API_KEY"
 _EPILOG = f"""\
 Without --base-url the mock is started in-process and checked (every operation may run there).
 Against a real server: read-only operations by default; --allow-mutations to create and delete
@@ -52,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("--base-url", metavar="URL", help="server to check, e.g. https://api.venice.ai/api/v1")
+    s.add_argument(
+        "--spec",
+        metavar="PATH",
+        help="the contract: an OpenAPI 3.0/3.1 file (default: the bundled swagger.yaml); "
+        "fixtures/overlay.yaml is merged into it as the mock does",
+    )
     s.add_argument(
         "--api-key",
         metavar="KEY",
@@ -102,9 +107,11 @@ def parser() -> argparse.ArgumentParser:
         help="largest answer read (default: 32 MiB)",
     )
     s.add_argument(
-        "--continue-on-failure",
-        action="store_true",
-        help="keep exploring an operation after its first failure",
+        "--time-limit",
+        metavar="S",
+        type=float,
+        default=120.0,
+        help="seconds of exploration per operation, 0 for none (default: 120); no failure stops one",
     )
     s.add_argument(
         "--no-auth-probe", action="store_true", help="do not send requests without or with a bad key"
@@ -140,13 +147,12 @@ def _options(args: argparse.Namespace) -> SuiteOptions:
         max_requests=args.max_requests,
         max_wait=args.max_wait,
         limits=Limits(args.timeout, args.max_body_size),
-        continue_on_failure=args.continue_on_failure,
+        time_limit=args.time_limit or None,
         auth_probe=not args.no_auth_probe,
     )
 
 
-def _dry_run(options: SuiteOptions, out: TextIO) -> None:
-    spec = load_spec()
+def _dry_run(options: SuiteOptions, spec: Spec, out: TextIO) -> None:
     chosen = plan(
         spec.operations,
         options.operations,
@@ -179,11 +185,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         formats = parse_formats(args.report) if args.report else ()
         options = _options(args)
+        spec = load_spec(args.spec)
         if args.dry_run:
-            _dry_run(options, out)
+            _dry_run(options, spec, out)
             return 0
         progress = Silent() if args.no_progress else Console()
-        result = run_suite(options, progress=progress)
+        result = run_suite(options, spec=spec, progress=progress)
     except (UsageError, SpecLoadError) as exc:
         sys.stderr.write(f"venice-contracts: error: {redact(str(exc))}\n")
         return 2

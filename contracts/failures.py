@@ -19,11 +19,17 @@ class Failure:
     operation: str = ""  # operationId
     status: int | None = None
     curl: str = ""
+    field: str = ""  # where in the request or answer ("choices[0].finish_reason", a header name)
 
     @property
     def name(self) -> str:
         """`check` or `check.rule`: what the failure is reported as."""
         return f"{self.check}.{self.rule}" if self.rule else self.check
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two failures the same finding: the operation, the rule, the field."""
+        return (self.operation, self.name, self.field)
 
     def at(self, operation: str, status: int | None, curl: str) -> Failure:
         return replace(self, operation=operation, status=status, curl=curl)
@@ -39,6 +45,7 @@ class Failure:
             "operation": self.operation,
             "status": self.status,
             "curl": self.curl,
+            "field": self.field,
         }
 
 
@@ -53,3 +60,21 @@ def excerpt(value: object, limit: int = 200) -> str:
             text = repr(value)
     text = text.replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
+
+
+def printable(content: bytes, media_type: str = "", limit: int = 300) -> str:
+    """A body as evidence: text as (cut) text; anything else as its length and first bytes in
+    hex, so binary never reaches a terminal raw."""
+    media_type = media_type.split(";")[0].strip().lower()
+    texty = media_type.startswith(_TEXT_TYPES) or media_type.endswith(("+json", "+xml"))
+    if texty or not media_type:
+        try:
+            return excerpt(content.decode("utf-8"), limit)
+        except UnicodeDecodeError:
+            pass
+    kind = f", {media_type}" if media_type else ""
+    more = " ..." if len(content) > 16 else ""
+    return f"<{len(content)} bytes{kind}: {content[:16].hex(' ')}{more}>"

@@ -85,15 +85,23 @@ class Budget:
         self.used += 1
 
 
+KEY_ENV = "VENICE_API_KEY"
+KEY_REF = f"${KEY_ENV}"  # how printed commands refer to the user's key: the shell fills it in
+
+
 class Redactor:
-    """Removes secrets from anything printed or written: the key itself, wherever it appears, and
-    the value of every Authorization header."""
+    """Removes secrets from anything printed or written: the user's key becomes `$VENICE_API_KEY`
+    (so a printed command runs as is where that variable is set), other secrets (keys the suite
+    created) and the value of every other Authorization header become `[REDACTED]`."""
 
     MASK = "[REDACTED]"
-    _AUTH = re.compile(r"(?i)(authorization:\s*)(bearer\s+|basic\s+)?[^'\"\r\n]+")
+    _AUTH = re.compile(
+        r"(?i)(authorization:\s*)(?!\s)(?!(?:bearer\s+)?\$VENICE_API_KEY\b)(bearer\s+|basic\s+)?[^'\"\r\n]+"
+    )
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         self.secrets = [s for s in secrets if s]
+        self.user_key = self.secrets[0] if self.secrets else None
 
     def add(self, secret: str) -> None:
         """Another secret to hide (keys the suite itself created)."""
@@ -102,5 +110,5 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
-            text = text.replace(secret, self.MASK)
+            text = text.replace(secret, KEY_REF if secret == self.user_key else self.MASK)
         return self._AUTH.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{self.MASK}", text)

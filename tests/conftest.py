@@ -66,13 +66,14 @@ def client(mock: Mock) -> Iterator[httpx.Client]:
 class LiveServer:
     """A real uvicorn server on a free loopback port, in a background thread."""
 
-    def __init__(self, mock: Mock) -> None:
+    def __init__(self, mock: Mock, app: Any = None) -> None:
+        """Serves `app` (default: the mock's own app) on the mock's base path."""
         self.mock = mock
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         config = uvicorn.Config(
-            create_app(mock=mock), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            app or create_app(mock=mock), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -195,6 +195,8 @@ def test_any_stream_validates_chunk_by_chunk_and_joined(
     for choice in joined.values():
         assert choice["finish_reason"] in ("stop", "length")
         messages.validate({"role": "assistant", **choice["message"]})
+        if choice["finish_reason"] == "length":
+            continue  # cut at max_tokens: the arguments of a cut call are not whole JSON
         for call in choice["message"]["tool_calls"]:
             assert set(json.loads(call["function"]["arguments"])) >= {"city", "days"}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from contracts.checks.chat import ChatRequest, check_choices, check_usage, finish_enum
 from contracts.checks.schemas import SchemaLike, Validator, first_error, subschema, user_schema
 from contracts.checks.sse import Event, EventParser
 from contracts.failures import Failure, excerpt
@@ -32,11 +33,13 @@ class StreamRequest:
 
     include_usage: bool = False
     tools: Mapping[str, Any] | None = None  # function name -> parameters schema; None: no tools sent
+    chat: ChatRequest | None = None  # what the answer must mean once joined (checks/chat.py)
+    finish_reasons: tuple[str, ...] | None = None  # the spec's enum; None: not checked
 
     @classmethod
-    def from_body(cls, body: Any) -> StreamRequest:
+    def from_body(cls, body: Any, finish_reasons: tuple[str, ...] | None = None) -> StreamRequest:
         if not isinstance(body, dict):
-            return cls()
+            return cls(finish_reasons=finish_reasons)
         options = body.get("stream_options")
         include = isinstance(options, dict) and options.get("include_usage") is True
         tools: dict[str, Any] | None = None
@@ -46,7 +49,8 @@ class StreamRequest:
                 function = tool.get("function") if isinstance(tool, dict) else None
                 if isinstance(function, dict) and isinstance(function.get("name"), str):
                     tools[function["name"]] = function.get("parameters")
-        return cls(include, MappingProxyType(tools) if tools is not None else None)
+        tools_view = MappingProxyType(tools) if tools is not None else None
+        return cls(include, tools_view, ChatRequest.from_body(body), finish_reasons)
 
 
 @dataclass
@@ -83,6 +87,7 @@ class StreamChecker:
         self._identity: dict[str, tuple[Any, int]] = {}
         self._choices: dict[int, _Choice] = {}
         self._usage_at: int | None = None
+        self._usage: Any = None
         self._reported: set[str] = set()
 
     def feed(self, event: Event) -> list[Failure]:
@@ -131,6 +136,10 @@ class StreamChecker:
                 )
             self._tool_rules(out, index, choice)
             self._joined_rules(out, index, choice)
+        if self.request.chat is not None and self._choices:
+            joined = [self._joined(index, choice) for index, choice in sorted(self._choices.items())]
+            out += check_choices(self.request.chat, joined, self.request.finish_reasons, arguments=False)
+            out += check_usage(self.request.chat, self._usage)
         return out
 
     # -- rules --------------------------------------------------------------------------------
@@ -162,6 +171,7 @@ class StreamChecker:
         elif chunk.get("choices") not in ([], None):
             self._fail(out, "usage", "usage chunk with choices", "choices: [] in the usage chunk", chunk)
         self._usage_at = self.events
+        self._usage = chunk.get("usage")
 
     def _choice_rules(self, out: list[Failure], choice: dict[str, Any]) -> None:
         index = choice["index"]
@@ -232,9 +242,8 @@ class StreamChecker:
                 title = f"{where}: arguments violate the parameters of {call.name}"
                 self._fail(out, "tool_calls", title, first_error(schema, arguments), text)
 
-    def _joined_rules(self, out: list[Failure], index: int, choice: _Choice) -> None:
-        if self.choice_schema is None or not choice.finish_reasons:
-            return
+    def _joined(self, index: int, choice: _Choice) -> dict[str, Any]:
+        """The choice as a non-streaming answer would have carried it."""
         message: dict[str, Any] = {
             "role": "assistant",
             "content": "".join(choice.content) if choice.content is not None else None,
@@ -246,12 +255,17 @@ class StreamChecker:
                 {"id": c.id, "type": c.type, "function": {"name": c.name, "arguments": "".join(c.arguments)}}
                 for _, c in sorted(choice.calls.items())
             ]
-        joined = {
+        return {
             "index": index,
             "message": message,
-            "finish_reason": choice.finish_reasons[-1],
+            "finish_reason": choice.finish_reasons[-1] if choice.finish_reasons else None,
             "logprobs": None,
         }
+
+    def _joined_rules(self, out: list[Failure], index: int, choice: _Choice) -> None:
+        if self.choice_schema is None or not choice.finish_reasons:
+            return
+        joined = self._joined(index, choice)
         if not self.choice_schema.is_valid(joined):
             title = f"choice {index} joined into a message the non-streaming schema refuses"
             self._fail(out, "joined_message", title, first_error(self.choice_schema, joined), joined)
@@ -275,10 +289,13 @@ def chat_stream_checker(spec: Any, body: Any, operation_id: str = "createChatCom
     media = response.content.get("text/event-stream") if response is not None else None
     json_media = response.content.get("application/json") if response is not None else None
     choice: Validator | None = None
+    finish: tuple[str, ...] | None = None
     if json_media is not None and json_media.schema is not None:
         draft4 = str(spec.openapi).startswith("3.0")
         choice = subschema(json_media.schema.schema, ("properties", "choices", "items"), draft4)
-    return StreamChecker(media.sse_data if media is not None else None, StreamRequest.from_body(body), choice)
+        finish = finish_enum(json_media.schema.schema)
+    request = StreamRequest.from_body(body, finish)
+    return StreamChecker(media.sse_data if media is not None else None, request, choice)
 
 
 def check_recorded(checker: StreamChecker, body: bytes) -> list[Failure]:

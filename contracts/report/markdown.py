@@ -51,6 +51,11 @@ def render_markdown(result: SuiteResult) -> str:
         lines += ["None found: every answer kept the contract.", ""]
     for failure in failures:
         lines += _drift(failure)
+    errored = [op for op in result.operations if op.verdict == "errored"]
+    if errored:
+        lines += ["## Errors", "", "Operations the suite could not finish judging:", ""]
+        lines += [f"- `{op.operation_id}` ({op.label}): {op.reason}" for op in errored]
+        lines.append("")
     warnings = [w for op in result.operations for w in op.warnings]
     if warnings:
         lines += ["## Notes", "", *(f"- {w}" for w in warnings), ""]

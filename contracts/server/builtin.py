@@ -15,7 +15,7 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import FailureGroup
 
-from contracts.failures import Failure, excerpt
+from contracts.failures import Failure, printable
 from contracts.server.transport import Call
 
 BUILTIN_CHECKS = (
@@ -31,6 +31,18 @@ BUILTIN_CHECKS = (
 # schemathesis' defaults: Venice answers 402 when the balance is spent.
 POSITIVE_EXPECTED = ["2xx", "3xx", "401", "402", "403", "404", "409", "429", "5xx"]
 _BODY_CHECKS = {"response_schema_conformance"}
+
+
+def expand(statuses: Sequence[str]) -> frozenset[int]:
+    """ "2xx", "401" ... as the status codes they stand for."""
+    out: set[int] = set()
+    for status in statuses:
+        if status.endswith("xx"):
+            first = int(status[0]) * 100
+            out.update(range(first, first + 100))
+        else:
+            out.add(int(status))
+    return frozenset(out)
 
 
 def config(headers: dict[str, str]) -> schemathesis.Config:
@@ -93,7 +105,7 @@ def _convert(name: str, failure: Any, call: Call) -> Failure:
     """schemathesis writes its evidence as prose; sort its parts into expected and received."""
     message = str(getattr(failure, "message", "") or "").strip()
     if name in _ABOUT_STATUS:
-        body = excerpt(call.body.content.decode("utf-8", "replace"), 300)
+        body = printable(call.body.content, call.content_type)
         message = "\n".join(line for line in message.splitlines() if not line.startswith("Received:"))
         message += f"\nReceived: {call.status} {body}"
     expected: list[str] = []
@@ -109,4 +121,18 @@ def _convert(name: str, failure: Any, call: Call) -> Failure:
             target.append(line)
     evidence = "\n".join(received).strip()
     evidence = evidence[len("Received:") :].strip() if evidence.startswith("Received:") else evidence
-    return Failure(name, str(getattr(failure, "title", name)), "\n".join(expected).strip(), evidence)
+    title = str(getattr(failure, "title", name))
+    field = ".".join(str(p) for p in getattr(failure, "instance_path", ()) or ())
+    headers = getattr(failure, "missing_headers", None)
+    if headers:  # a header failure names the header
+        field = ", ".join(str(h) for h in headers)
+        title = f"{title}: {field}"
+    elif name == "response_headers_conformance":
+        # schemathesis' error holds the offending value, not the header's name: find it by value.
+        instance = str(getattr(failure, "instance", ""))
+        names = [k for k, v in call.headers.items() if v.strip() == instance.strip()]
+        field = names[0] if names else field
+        title = f"{title}: {field or 'a documented header'}"
+    elif field:
+        title = f"{title} at {field}"
+    return Failure(name, title, "\n".join(expected).strip(), evidence, field=field)

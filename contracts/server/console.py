@@ -40,5 +40,9 @@ def print_result(result: SuiteResult, out: TextIO, redact: Callable[[str], str])
     counts = ", ".join(f"{n} {v}" for v, n in sorted(result.verdicts().items()))
     stopped = f"; stopped early: {result.stopped}" if result.stopped else ""
     spent = f"{result.requests} requests in {result.seconds:.1f} s"
-    lines += ["", f"{len(result.failures)} failure(s); operations: {counts}; {spent}{stopped}"]
+    errored = [op for op in result.operations if op.verdict == "errored"]
+    for op in errored:
+        lines += ["", f"ERROR {op.operation_id}: {op.reason}"]
+    found = f"{len(result.failures)} failure(s), {len(errored)} error(s)"
+    lines += ["", f"{found}; operations: {counts}; {spent}{stopped}"]
     out.write(redact("\n".join(lines)) + "\n")

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from contracts.safety import BudgetExhausted, Redactor
-from contracts.server.transport import Call, Transport
+from contracts.server.transport import Call, NoAnswer, Transport
 from mockserver import Spec
 
 CREATES_KEYS = ("createApiKey", "postApiKeyGenerateWeb3Key")
@@ -55,7 +55,7 @@ class Resources:
             key_id = self.pending.pop()
             try:
                 self.transport.request("DELETE", self.delete_path, self.headers, params={"id": key_id})
-            except (BudgetExhausted, httpx.TransportError):
+            except (BudgetExhausted, NoAnswer):
                 return  # nothing more can be sent; the key stays (and is reported by nobody)
 
     def _remember(self, call: Call) -> str | None:

@@ -25,7 +25,7 @@ class SuiteOptions:
     max_requests: int | None = None
     max_wait: float | None = None  # total seconds slept on Retry-After; None: 60 remote, 0 local
     limits: Limits = field(default_factory=Limits)
-    continue_on_failure: bool = False  # else an operation stops at its first failing case
+    time_limit: float | None = 120.0  # seconds of exploration per operation; None: only max_examples
     auth_probe: bool = True  # send each secured operation once without and once with a bad key
     headers: Mapping[str, str] = field(default_factory=dict)  # added to every request
     mock_settings: Settings | None = None  # the in-process mock's settings (api_keys are set here)

@@ -1,8 +1,12 @@
 """The server suite: property-based requests (schemathesis strategies, positive and negative data)
-for each selected operation of the contract, every answer judged by schemathesis' checks and ours.
+for each selected operation of the contract, then the Venice-aware cases (cases.py), the bounds
+(bounds.py) and the key state (keystate.py); every answer judged by schemathesis' checks and ours.
 
-An operation stops at its first failing case unless `continue_on_failure`; the run stops when the
-request budget is spent. Without a base URL the mock is served in-process and checked.
+No failure stops an operation: every distinct failure (operation, rule, field) is reported once,
+with the first request that showed it, and exploration goes on within `max_examples` and the
+operation's time limit. A request that gets no answer (dropped, timed out) is a failure of its own.
+The run stops only when the request budget is spent or the server stops accepting connections.
+Without a base URL the mock is served in-process and checked.
 """
 
 from __future__ import annotations
@@ -15,29 +19,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import httpx
 import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as with_seed
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
+from contracts.checks.embeddings import check_agreement
 from contracts.checks.reader import is_event_stream
 from contracts.checks.streams import StreamChecker, chat_stream_checker
-from contracts.failures import Failure
+from contracts.failures import Failure, printable
 from contracts.safety import Budget, BudgetExhausted, Plan, Redactor, plan
 from contracts.server import builtin
+from contracts.server.bounds import Past, bound_cases
+from contracts.server.cases import Planned, planned_cases
+from contracts.server.gaps import forgive
 from contracts.server.judging import PROBES, auth_refused, judge
+from contracts.server.keystate import applies as key_state_applies
+from contracts.server.keystate import check_key_state
 from contracts.server.local import LocalMock
 from contracts.server.progress import Progress, Silent
 from contracts.server.resources import Resources
 from contracts.server.results import OperationResult, SuiteOptions, SuiteResult
-from contracts.server.transport import Call, Transport
+from contracts.server.transport import Call, NoAnswer, Transport
 from contracts.server.venice import Catalog, Fixups, Unusable
 from mockserver import Mock, Operation, Settings, Spec, load_spec
 
+_REFUSED_IN_A_ROW = 3  # connections refused one after another: the server is gone, the run stops
+
 
 class _Stop(Exception):
-    """This operation's exploration ends here (its first failing case)."""
+    """This operation's exploration ends here (its time limit)."""
+
+
+class _Gone(Exception):
+    """The server stopped accepting connections: every further request would wait for nothing."""
 
 
 @dataclass
@@ -45,10 +60,15 @@ class _State:
     op: Operation
     cases: int = 0
     requests_at_start: int = 0
-    failures: dict[str, Failure] = field(default_factory=dict)  # by name: the first of each
+    started: float = 0.0
+    failures: dict[tuple[str, str, str], Failure] = field(default_factory=dict)  # by key: the first of each
     warnings: dict[str, None] = field(default_factory=dict)
     probed: bool = False
-    stop: bool = False
+    answers: dict[str, Any] = field(default_factory=dict)  # planned cases' JSON answers, by key
+
+    def add(self, failures: list[Failure]) -> None:
+        for failure in failures:
+            self.failures.setdefault(failure.key, failure)
 
 
 def run_suite(
@@ -68,7 +88,9 @@ def run_suite(
     if not local:
         assert options.base_url is not None
         wait = 60.0 if options.max_wait is None else options.max_wait
-        return _Run(spec, options, seed, options.base_url, options.api_key, wait, chosen, progress).run()
+        run = _Run(spec, options, seed, options.base_url, options.api_key, wait, chosen, progress)
+        run.remote = True
+        return run.run()
     key = options.api_key or f"contracts-{secrets.token_hex(8)}"
     mock_settings = replace(options.mock_settings or Settings(), api_keys=(key,))
     wait = 0.0 if options.max_wait is None else options.max_wait  # a mock's 429s are answers to check
@@ -102,6 +124,10 @@ class _Run:
         self.fixups = Fixups(Catalog(self._fetch), seed)
         self.resources = Resources(self.transport, spec, {**self.auth, **self.extra}, self.redact)
         self.stopped = ""
+        self.refused_in_a_row = 0
+        self.key_state_done = False
+        self.remote = False  # a real server: mutations only with allow_mutations
+        self.answered = False  # some request got an answer: a later refusal may be one request's doing
 
     def run(self) -> SuiteResult:
         started = time.monotonic()
@@ -139,34 +165,31 @@ class _Run:
                 "GET", self.spec.operation(operation_id).path, {**self.auth, **self.extra}, params=query
             )
             return json.loads(call.body.content) if call.status == 200 else None
-        except (ValueError, KeyError, httpx.TransportError):
+        except (ValueError, KeyError, NoAnswer):
             return None
 
     def _operation(self, op: Operation) -> OperationResult:
         self.progress.operation(op.label)
-        state = _State(op, requests_at_start=self.budget.used)
-        started = time.monotonic()
+        state = _State(op, requests_at_start=self.budget.used, started=time.monotonic())
         verdict, reason = "passed", ""
         try:
             st_op = self.schema[op.path][op.method]  # by path: not every operation has an operationId
             for mode in self.options.modes:
                 self._explore(state, st_op, mode)
-                if state.stop:
-                    break
+            self._planned(state, st_op)
+            self._key_state(state)
         except BudgetExhausted as exc:
             self.stopped = str(exc)
             reason = self.stopped
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            verdict, reason = "errored", self.redact(f"cannot reach the server: {type(exc).__name__}: {exc}")
-            self.stopped = reason  # every further request would wait for the same refusal
-        except httpx.TransportError as exc:
-            verdict, reason = "errored", self.redact(f"no answer: {type(exc).__name__}: {exc}")
+        except _Gone as exc:
+            verdict, reason = "errored", str(exc)
+            self.stopped = reason
         except Exception as exc:  # a bug of the kit's own: this operation has no verdict, the run goes on
             verdict, reason = "errored", self.redact(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.resources.clean_up()
         failures = tuple(state.failures.values())
-        if failures:
+        if failures and verdict != "errored":
             verdict = "failed"
         return OperationResult(
             op.operation_id,
@@ -177,8 +200,12 @@ class _Run:
             self.budget.used - state.requests_at_start,
             failures,
             tuple(state.warnings),
-            time.monotonic() - started,
+            time.monotonic() - state.started,
         )
+
+    def _out_of_time(self, state: _State) -> bool:
+        limit = self.options.time_limit
+        return limit is not None and time.monotonic() - state.started > limit
 
     def _explore(self, state: _State, st_op: Any, mode: str) -> None:
         strategy = st_op.as_strategy(generation_mode=schemathesis.GenerationMode(mode))
@@ -195,14 +222,17 @@ class _Run:
         )
         @with_seed(self.seed)
         def explore(case: Any) -> None:
-            if state.stop:
-                raise _Stop  # also on hypothesis' final replay: never send the failing case twice
+            if self._out_of_time(state):
+                raise _Stop
             self._case(state, case, mode)
 
         try:
             explore()
         except _Stop:
-            pass
+            limit = self.options.time_limit
+            state.warnings[
+                f"{state.op.label}: {mode} exploration stopped at its time limit ({limit:g} s)"
+            ] = None
         except (Unsatisfiable, FailedHealthCheck):
             state.warnings[f"no {mode} case could be generated for {state.op.label}"] = None
 
@@ -217,22 +247,129 @@ class _Run:
                 self.fixups.apply(op.operation_id, case, allow_empty)
             except Unusable:
                 reject()
-            self.resources.prepare(op.operation_id, case)
-        call = self._send(state, case, {})
-        state.cases += 1
-        failures = self._judge(state, case, call, mode)
+        call = self._attempt(state, case, mode)
+        if call is None:
+            return
         if mode == "positive" and 200 <= call.status < 300:
             self.resources.created(op.operation_id, call)
             if not state.probed and op.security.required and self.options.auth_probe and self.auth:
                 state.probed = True
-                failures += self._probe(state, case)
+                state.add(self._probe(state, case))
+
+    def _attempt(self, state: _State, case: Any, mode: str, planned: bool = False) -> Call | None:
+        """Send one case and judge its answer; a request without an answer is a failure of its
+        own (with the request that caused it) and exploration goes on."""
+        try:
+            if mode == "positive":
+                self.resources.prepare(state.op.operation_id, case)
+            call = self._send(state, case, {})
+        except NoAnswer as exc:
+            state.cases += 1
+            self._no_answer(state, exc)
+            return None
+        self.refused_in_a_row = 0
+        self.answered = True
+        state.cases += 1
+        failures = self._judge(state, case, call, mode)
+        if planned:
+            failures += self._planned_acceptance(state, call)
+        state.add(failures)
         self.progress.case(self.budget.used)
-        if failures:
-            for failure in failures:
-                state.failures.setdefault(failure.name, failure)
-            if not self.options.continue_on_failure:
-                state.stop = True
-                raise _Stop
+        return call
+
+    def _no_answer(self, state: _State, exc: NoAnswer) -> None:
+        titles = {
+            "refused": "the server refused the connection",
+            "timeout": f"no answer within {self.options.limits.seconds:g} s",
+            "dropped": "the server dropped the connection without an answer",
+        }
+        failure = Failure("no_answer", titles[exc.rule], "an HTTP answer", self.redact(str(exc)), exc.rule)
+        state.add([failure.at(state.op.operation_id, None, exc.curl)])
+        if exc.refused:
+            self.refused_in_a_row += 1
+            if self.refused_in_a_row >= _REFUSED_IN_A_ROW or not self.answered:
+                raise _Gone(self.redact(f"cannot reach the server: {exc}"))
+        else:
+            self.refused_in_a_row = 0
+
+    def _planned_acceptance(self, state: _State, call: Call) -> list[Failure]:
+        """A Venice case is valid data: refusing it is the same finding as for a generated one."""
+        allowed = builtin.expand(builtin.POSITIVE_EXPECTED)
+        if call.status in allowed:
+            return []
+        received = f"{call.status} {printable(call.body.content, call.content_type)}"
+        failure = Failure(
+            "positive_data_acceptance",
+            f"a valid request was refused with {call.status}",
+            f"one of {', '.join(builtin.POSITIVE_EXPECTED)}",
+            received,
+        )
+        kept, note = forgive(state.op, True, call, "positive", [failure])
+        if note:
+            state.warnings[note] = None
+        return [f.at(state.op.operation_id, call.status, call.curl) for f in kept]
+
+    def _planned(self, state: _State, st_op: Any) -> None:
+        """The Venice-aware cases, then one field past each bound of the first of them."""
+        op = state.op
+        cases = planned_cases(op, self.fixups.catalog, self.seed) if "positive" in self.options.modes else []
+        for planned in cases:
+            if self._out_of_time(state):
+                return
+            call = self._attempt(state, self._make(st_op, planned), "positive", planned=True)
+            if call is None or not 200 <= call.status < 300 or call.media_type != "application/json":
+                continue
+            answer = _json_or_none(call)
+            if planned.key:
+                state.answers[planned.key] = answer
+            if planned.pair and planned.pair in state.answers:
+                found = check_agreement(state.answers[planned.pair], answer)
+                state.add([f.at(op.operation_id, call.status, call.curl) for f in found])
+        if "negative" not in self.options.modes:
+            return
+        for planned, past in bound_cases(op, cases[0] if cases else None):
+            if self._out_of_time(state):
+                return
+            self._bound(state, st_op, planned, past)
+
+    def _bound(self, state: _State, st_op: Any, planned: Planned, past: Past) -> None:
+        case = self._make(st_op, planned)
+        try:
+            call = self._send(state, case, {})
+        except NoAnswer as exc:
+            state.cases += 1
+            self._no_answer(state, exc)
+            return
+        state.cases += 1
+        failures = self._judge(state, case, call, "negative")
+        if 200 <= call.status < 300:
+            title = f"{past.field.lstrip('?')}={past.value} is past its {past.bound} and was accepted"
+            received = f"{call.status} {printable(call.body.content, call.content_type)}"
+            failure = Failure(
+                "bounds", title, "a 4xx refusal in the error shape", received, "accepted", field=past.field
+            )
+            failures.append(failure.at(state.op.operation_id, call.status, call.curl))
+        state.add(failures)
+        self.progress.case(self.budget.used)
+
+    def _make(self, st_op: Any, planned: Planned) -> Any:
+        from schemathesis.core import NOT_SET
+
+        return st_op.Case(
+            body=NOT_SET if planned.body is None else planned.body,
+            query=dict(planned.query),
+            headers={**self.auth, **self.extra, **planned.headers},  # a made case gets no configured headers
+            media_type="application/json" if planned.body is not None else None,
+        )
+
+    def _key_state(self, state: _State) -> None:
+        """Once per run, with the operation that creates keys (if mutations are allowed)."""
+        if state.op.operation_id != "createApiKey" or self.key_state_done or not key_state_applies(self.spec):
+            return
+        if self.remote and not self.options.allow_mutations:
+            return
+        self.key_state_done = True
+        state.add(check_key_state(self.spec, self.transport, {**self.auth, **self.extra}))
 
     def _send(self, state: _State, case: Any, headers: dict[str, str | None]) -> Call:
         prepared = self.transport.prepare(case, {**self.extra, **headers})
@@ -257,7 +394,11 @@ class _Run:
         """The operation's auth, once: without credentials, then with a key nobody issued."""
         failures: list[Failure] = []
         for scenario, value in PROBES:
-            call = self._send(state, case, {"Authorization": value() if value else None})
+            try:
+                call = self._send(state, case, {"Authorization": value() if value else None})
+            except NoAnswer as exc:
+                self._no_answer(state, exc)
+                continue
             refused = auth_refused(state.op, scenario, call)
             if refused is not None:
                 failures.append(refused)
@@ -268,3 +409,10 @@ class _Run:
                     if f.check != "positive_data_acceptance"
                 ]
         return failures
+
+
+def _json_or_none(call: Call) -> Any:
+    try:
+        return json.loads(call.body.content)
+    except ValueError:
+        return None

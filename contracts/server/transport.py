@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import re
 import shlex
 import time
 from collections.abc import Callable, Mapping
@@ -25,9 +26,30 @@ from contracts.safety import Budget, Redactor
 
 _RETRIES = 3
 _TRANSPORT_ONLY = ("timeout", "allow_redirects", "verify", "cert", "proxies", "stream")
-_UNINTERESTING = {"user-agent", "connection", "content-length", "accept"}
+_UNINTERESTING = {"user-agent", "connection", "content-length"}
 
 CheckerFor = Callable[[int, str], "StreamChecker | None"]  # (status, content type) -> checker
+
+
+class NoAnswer(Exception):
+    """The server gave no HTTP answer to a request: refused, dropped or timed out. Carries the
+    request (as a redacted curl) so the report can say which request did it."""
+
+    def __init__(self, error: httpx.TransportError, curl: str) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+        self.curl = curl
+
+    @property
+    def refused(self) -> bool:
+        """Nobody listens (as opposed to a server that took the request and then failed it)."""
+        return isinstance(self.error, (httpx.ConnectError, httpx.ConnectTimeout))
+
+    @property
+    def rule(self) -> str:
+        if self.refused:
+            return "refused"
+        return "timeout" if isinstance(self.error, httpx.TimeoutException) else "dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +100,8 @@ def curl_command(request: requests.PreparedRequest, redact: Redactor) -> str:
     """A shell command that sends the same request (Authorization and the key redacted)."""
     parts = ["curl", "-X", str(request.method)]
     for name, value in _headers(request).items():
-        if name.lower() not in _UNINTERESTING:
+        lower = name.lower()
+        if lower not in _UNINTERESTING and not (lower == "accept" and value.strip() == "*/*"):
             parts += ["-H", f"{name}: {value}"]
     body = _body(request)
     if body:
@@ -87,9 +110,17 @@ def curl_command(request: requests.PreparedRequest, redact: Redactor) -> str:
         except UnicodeDecodeError:
             encoded = base64.b64encode(body).decode()
             command = " ".join(shlex.quote(p) for p in [*parts, str(request.url)])
-            return redact(f"echo {encoded} | base64 -d | {command} --data-binary @-")
+            return _expand_key(redact(f"echo {encoded} | base64 -d | {command} --data-binary @-"))
     parts.append(str(request.url))
-    return redact(" ".join(shlex.quote(p) for p in parts))
+    return _expand_key(redact(" ".join(shlex.quote(p) for p in parts)))
+
+
+def _expand_key(command: str) -> str:
+    """Double quotes around the header that names $VENICE_API_KEY, so the shell substitutes it
+    (the only thing inside is the header name and the variable: nothing else expands)."""
+    return re.sub(
+        r"'((?i:authorization): (?i:bearer) \$VENICE_API_KEY)'", lambda m: f'"{m.group(1)}"', command
+    )
 
 
 class Transport:
@@ -137,7 +168,10 @@ class Transport:
         while True:
             self.budget.take()
             started = time.monotonic()
-            response = self._open(prepared)
+            try:
+                response = self._open(prepared)
+            except httpx.TransportError as exc:
+                raise NoAnswer(exc, curl_command(prepared, self.redact)) from exc
             pause = retry_after(response.headers.get("retry-after")) if response.status_code == 429 else None
             if pause is not None and attempt < _RETRIES and self.waited + pause <= self.max_wait:
                 response.close()

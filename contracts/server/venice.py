@@ -40,7 +40,7 @@ class Unusable(Exception):
     """No valid request can be made of this case: the runner has hypothesis draw another."""
 
 
-def _png(width: int, height: int) -> str:
+def png_base64(width: int, height: int) -> str:
     """A real PNG, base64 (256x256 = 65536 pixels: the smallest image upscaling accepts)."""
     from PIL import Image
 
@@ -146,7 +146,7 @@ class Fixups:
                 body["style_preset"] = self.rng.choice(styles)
         elif operation_id in UPLOADS:
             if self._image is None:
-                self._image = _png(256, 256)
+                self._image = png_base64(256, 256)
             body["image"] = self._image
             if operation_id == "upscaleImage" and body.get("scale") == 1:
                 body["enhance"] = "true"  # the spec's text: a scale of 1 only runs the enhancer

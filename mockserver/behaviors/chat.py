@@ -92,6 +92,29 @@ def _cut(answer: str, stops: Sequence[str], budget: int | None) -> tuple[str, st
     return answer, finish
 
 
+def _used(content: str | None, reasoning: str | None) -> int:
+    """Completion tokens: the content, plus the reasoning when it is not inside the content."""
+    separate = reasoning and content and "<think>" not in content
+    return tokens.count(content or "") + (tokens.count(reasoning) if separate and reasoning else 0)
+
+
+def _fit(
+    budget: int, content: str | None, reasoning: str | None, calls: list[Any]
+) -> tuple[str | None, str | None, list[Any], int]:
+    """Cut to `max_tokens`: it bounds everything the model writes (reasoning, text, tool
+    arguments, structured answers), as it does for the real API, which then says "length"."""
+    if calls:
+        function = calls[0]["function"]
+        arguments = "".join(tokens.split(function["arguments"])[:budget])
+        return None, None, [{**calls[0], "function": {**function, "arguments": arguments}}], budget
+    if reasoning and not (content and "<think>" in content):
+        reasoning = "".join(tokens.split(reasoning)[:budget])
+        content = "".join(tokens.split(content or "")[: budget - tokens.count(reasoning)])
+    else:
+        content = "".join(tokens.split(content or "")[:budget])
+    return content, reasoning, calls, _used(content, reasoning)
+
+
 def _logprobs(content: str, count: int, rng: random.Random) -> dict[str, Any]:
     first = (tokens.split(content) or [" "])[0]
     chosen = -round(rng.uniform(0.01, 0.5), 4)
@@ -138,9 +161,11 @@ def _choice(
             content, finish = _cut(raw, _stops(body), None if budget is None else max(budget - spent, 0))
             if reasoning and not venice.get("strip_thinking_response"):
                 content = f"<think>\n{reasoning}\n</think>\n\n{content}"
-        used = tokens.count(content or "") + (
-            tokens.count(reasoning) if reasoning and content and "<think>" not in content else 0
-        )
+        used = _used(content, reasoning)
+    budget = _limit(body)
+    if budget is not None and used > budget:
+        content, reasoning, calls, used = _fit(budget, content, reasoning, list(calls))
+        finish = "length"
     message: dict[str, Any] = {
         "role": "assistant",
         "content": content,

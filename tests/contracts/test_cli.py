@@ -123,7 +123,7 @@ def test_failures_exit_1_with_evidence_and_curl_and_no_key(faulty: LiveServer, t
     assert "FAIL  GET /models" in out
     assert "response_schema_conformance" in out
     assert "reproduce: curl -X GET" in out
-    assert "Authorization: Bearer [REDACTED]" in out
+    assert '-H "Authorization: Bearer $VENICE_API_KEY"' in out
     junit = ET.parse(tmp_path / "venice-contracts.junit.xml").getroot()
     failures = junit.findall(".//testcase/failure")
     assert [f.get("type") for f in failures] == ["response_schema_conformance"]
