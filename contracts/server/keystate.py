@@ -63,11 +63,9 @@ def check_key_state(spec: Spec, transport: Transport, headers: Mapping[str, str]
 
     def fail(rule: str, title: str, expected: str, call: Call, op: Operation) -> None:
         received = f"{call.status} {printable(call.body.content, call.content_type)}"
-        out.append(
-            Failure(CHECK, title, expected, received, rule, field="apiKey").at(
-                op.operation_id, call.status, call.curl
-            )
-        )
+        # Placed on the operation that made the key: the flow is its promise, whichever call broke it.
+        failure = Failure(CHECK, title, expected, received, rule, field="apiKey")
+        out.append(failure.at(create.operation_id, call.status, call.curl))
 
     def bearer(key: str) -> dict[str, str]:
         return {**headers, "Authorization": f"Bearer {key}"}
@@ -86,8 +84,8 @@ def check_key_state(spec: Spec, transport: Transport, headers: Mapping[str, str]
         if not _listed(listed, key_id):
             fail(
                 "listed",
-                f"the created key {key_id} is not listed",
-                f"GET {listing.path} lists {key_id}",
+                f"the created key is not listed by {listing.label}",
+                f"{listing.label} lists {key_id}",
                 listed,
                 listing,
             )
@@ -107,7 +105,7 @@ def check_key_state(spec: Spec, transport: Transport, headers: Mapping[str, str]
         if _listed(after, key_id):
             fail(
                 "still_listed",
-                f"the deleted key {key_id} is still listed",
+                f"the deleted key is still listed by {listing.label}",
                 f"{key_id} not listed",
                 after,
                 listing,

@@ -1,7 +1,8 @@
 """A Venice-like server with faults of the kinds third-party servers ship, planted on request.
 
 Its correct behaviour is the mock's (clean, with an admin key); each fault is a layer that gets
-one thing wrong the way a real implementation does: a stream request answered with JSON,
+one thing wrong the way a real implementation does: a stream request answered with JSON (unless
+it sets stream_options),
 `dimensions` ignored, base64 embeddings as float64, tool arguments off their schema, a
 finish_reason outside the spec, `temperature` clamped instead of refused, keys that are created
 but not listed, deleted keys still honoured, key types ignored, `n` ignored, usage that does not
@@ -16,7 +17,7 @@ import asyncio
 import base64
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -66,13 +67,18 @@ class StandIn:
         "usage-does-not-add-up",
         "max-tokens-overrun",
         "response-format-ignored",
-        "hangs-on-n-2",
+        "hangs-on-streamed-n-2",
         "500-on-streamed-auto-tools",
     )
 
     def __init__(
-        self, spec: Spec, faults: set[str] | frozenset[str] = frozenset(), hang: float = 3.0
+        self,
+        spec: Spec,
+        faults: set[str] | frozenset[str] = frozenset(),
+        hang: float = 3.0,
+        refuse_bodiless: bool = False,
     ) -> None:
+        """`refuse_bodiless`: a POST without a body gets a 400, as the real API answers it."""
         unknown = set(faults) - set(self.FAULTS)
         assert not unknown, unknown
         self.faults = set(faults)
@@ -80,6 +86,8 @@ class StandIn:
         self.mock = Mock(Settings(api_keys=(ADMIN,)), spec=spec)
         self.inner = create_app(mock=self.mock)
         self.keys = _Keys()
+        self.refuse_bodiless = refuse_bodiless
+        self.refuse_bodiless = refuse_bodiless
 
     async def __call__(self, scope: dict[str, Any], receive: ASGI, send: ASGI) -> None:
         if scope["type"] != "http":
@@ -93,6 +101,10 @@ class StandIn:
                 break
         raw = b"".join(chunks)
         path, method = scope["path"], scope["method"]
+        if self.refuse_bodiless and method == "POST" and not raw.strip():
+            return await self._answer(send, 400, {"error": "A request body is required", "details": {}})
+        if self.refuse_bodiless and method == "POST" and not raw.strip():
+            return await self._answer(send, 400, {"error": "A request body is required", "details": {}})
         headers = [
             (k, v) for k, v in scope["headers"] if k.lower() not in (b"accept-encoding", b"content-length")
         ]
@@ -127,11 +139,11 @@ class StandIn:
     async def _request(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         f = self.faults
         if path.endswith("/chat/completions"):
-            if "hangs-on-n-2" in f and body.get("n") == 2:
+            if "hangs-on-streamed-n-2" in f and body.get("n") == 2 and body.get("stream") is True:
                 await asyncio.sleep(self.hang)
             if "500-on-streamed-auto-tools" in f and body.get("tool_choice") == "auto" and body.get("stream"):
                 return None
-            if "stream-as-json" in f and body.get("stream") is True:
+            if "stream-as-json" in f and body.get("stream") is True and "stream_options" not in body:
                 body = {k: v for k, v in body.items() if k not in ("stream", "stream_options")}
             if "temperature-clamped" in f and isinstance(body.get("temperature"), (int, float)):
                 body = {**body, "temperature": min(max(body["temperature"], 0), 2)}
@@ -169,7 +181,7 @@ class StandIn:
         start: Message = {}
         parts: list[bytes] = []
 
-        async def send(message: Message) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
             elif message["type"] == "http.response.body":
@@ -226,10 +238,9 @@ class StandIn:
         data = answer.get("data")
         if method == "POST" and isinstance(data, dict) and isinstance(data.get("apiKey"), str):
             self.keys.created[data["apiKey"]] = data["id"]
-        if method == "GET" and isinstance(data, list):
-            if "keys-not-listed" in self.faults:
-                made = set(self.keys.created.values())
-                answer["data"] = [k for k in data if k.get("id") not in made]
+        if method == "GET" and isinstance(data, list) and "keys-not-listed" in self.faults:
+            made = set(self.keys.created.values())
+            answer["data"] = [k for k in data if k.get("id") not in made]
         return json.dumps(answer).encode()
 
     async def _answer(self, send: ASGI, status: int, value: Any) -> None:
