@@ -110,3 +110,47 @@ def test_progress_draws_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
     assert "\r[" in terminal.getvalue()
     assert "\r" not in log.getvalue()
     assert log.getvalue().splitlines()[0].startswith("[1/2] FAIL  POST /chat/completions")
+
+
+ERRORED = SuiteResult(
+    "http://127.0.0.1:1/api/v1",
+    "Venice.ai API 1",
+    7,
+    (
+        OperationResult("listModels", "GET /models", "errored", "internal error: ValueError: boom", cases=2),
+        OperationResult("getImageStyles", "GET /image/styles", "passed", cases=1),
+    ),
+    3,
+    0.2,
+)
+
+
+def test_an_error_is_never_summed_up_as_nothing_found() -> None:
+    out = io.StringIO()
+    print_result(ERRORED, out, Redactor([KEY]))
+    lines = out.getvalue().splitlines()
+    assert "ERROR listModels: internal error: ValueError: boom" in lines
+    assert lines[-1] == "0 failure(s), 1 error(s); operations: 1 errored, 1 passed; 3 requests in 0.2 s"
+    assert ERRORED.exit_code == 1
+
+
+def test_the_drift_report_has_a_section_for_errored_operations() -> None:
+    from contracts.report.markdown import render_markdown
+
+    text = render_markdown(ERRORED)
+    section = text.split("## Errors\n", 1)[1]
+    assert section.startswith("\nOperations the suite could not finish judging:\n\n")
+    assert "- `listModels` (GET /models): internal error: ValueError: boom\n" in section
+    assert "## Errors" not in render_markdown(RESULT)
+
+
+def test_binary_evidence_is_shown_as_its_length_and_first_bytes() -> None:
+    from contracts.failures import printable
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(30))
+    assert printable(png, "image/png") == (
+        "<38 bytes, image/png: 89 50 4e 47 0d 0a 1a 0a 00 01 02 03 04 05 06 07 ...>"
+    )
+    assert printable(b"\xff\xfe", "") == "<2 bytes: ff fe>"
+    assert printable(b'{"a": 1}', "application/json; charset=utf-8") == '{"a": 1}'
+    assert printable(b"x" * 400, "text/csv") == "x" * 297 + "..."
