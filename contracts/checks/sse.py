@@ -59,6 +59,8 @@ class EventParser:
             if cut is None:
                 break
             end, after = cut
+            if after <= start:  # a line end must move on: never spin on the same text
+                raise RuntimeError(f"SSE line splitting made no progress at {start}")
             if not final and end == len(text) - 1 and text[end] == "\r":
                 break  # a CR at the very end may be the first half of CRLF: wait for more
             event = self._line(text[start:end])
