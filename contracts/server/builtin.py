@@ -97,7 +97,7 @@ _ABOUT_STATUS = {
     "status_code_conformance",
 }
 # How schemathesis heads the parts of its messages: what the contract says, what was received.
-_EXPECTED = re.compile(r"^(Expected|Documented|Schema at|Defined|Allowed)\b", re.IGNORECASE)
+_EXPECTED = re.compile(r"^(Expected|Documented|Schema at\b|Schema:|Defined|Allowed)", re.IGNORECASE)
 _RECEIVED = re.compile(r"^(Received|Value|Invalid component)\b", re.IGNORECASE)
 
 

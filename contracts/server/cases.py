@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from contracts.server.venice import AUDIO_FORMATS, EMBEDDING_DIMENSIONS, Catalog, png_base64
@@ -219,6 +219,34 @@ _BUILDERS: Mapping[str, Callable[[Catalog, random.Random, Operation], list[Plann
 
 
 def planned_cases(op: Operation, catalog: Catalog, seed: int) -> list[Planned]:
-    """The Venice cases of an operation (none for operations this module does not know)."""
+    """The Venice cases of an operation (none for operations this module does not know), each a
+    valid request of the loaded spec: a catalog value the spec's enum does not allow (a model
+    the spec does not list) gives way to the schema's default; a case still invalid is dropped."""
     build = _BUILDERS.get(op.operation_id)
-    return build(catalog, random.Random(f"{seed}:{op.operation_id}"), op) if build is not None else []
+    if build is None:
+        return []
+    cases = build(catalog, random.Random(f"{seed}:{op.operation_id}"), op)
+    media = op.request_body.content.get("application/json") if op.request_body is not None else None
+    if media is None or media.schema is None:
+        return cases
+    schema = media.schema
+    kept = []
+    for case in cases:
+        if isinstance(case.body, dict) and not schema.is_valid(case.body):
+            case = replace(case, body=_within_enums(case.body, schema.schema))
+        if not isinstance(case.body, dict) or schema.is_valid(case.body):
+            kept.append(case)
+    return kept
+
+
+def _within_enums(body: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    fixed = dict(body)
+    for name, value in body.items():
+        prop = properties.get(name)
+        if not isinstance(prop, Mapping):
+            continue
+        enum = prop.get("enum")
+        if isinstance(enum, list) and enum and value not in enum:
+            fixed[name] = prop.get("default", enum[0])
+    return fixed

@@ -35,6 +35,13 @@ def print_result(result: SuiteResult, out: TextIO, redact: Callable[[str], str])
         if failure.curl:
             lines.append(_indented("reproduce", failure.curl))
     notes = sorted({w for op in result.operations for w in op.warnings})
+    any_key = sorted({f.operation for f in result.failures if f.name == "ignored_auth.bad_key"})
+    if any_key:  # one plain sentence for what would otherwise read as many separate faults
+        notes.insert(
+            0,
+            f"the server accepts a key nobody issued on {len(any_key)} operation(s) ({', '.join(any_key)}): "
+            "it does not check keys (for the mock: start it with --api-key KEY)",
+        )
     if notes:
         lines += ["", "notes:", *(f"  {note}" for note in notes)]
     counts = ", ".join(f"{n} {v}" for v, n in sorted(result.verdicts().items()))

@@ -7,8 +7,9 @@ it sets stream_options),
 finish_reason outside the spec, `temperature` clamped instead of refused, keys that are created
 but not listed, deleted keys still honoured, key types ignored, `n` ignored, usage that does not
 add up, `max_tokens` overrun, `response_format` ignored, a request that never gets an answer, a
-500. Several faults can be planted at once. The layer buffers each answer (streams included),
-so what it rewrites is whole; it never compresses (a server may choose not to).
+500, a documented header off its schema. Several faults can be planted at once. The layer
+buffers each answer (streams included), so what it rewrites is whole; it never compresses (a
+server may choose not to).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class StandIn:
         "response-format-ignored",
         "hangs-on-streamed-n-2",
         "500-on-streamed-auto-tools",
+        "blurred-header-not-boolean",
     )
 
     def __init__(
@@ -123,6 +125,9 @@ class StandIn:
             deleted = parse_qs(scope.get("query_string", b"").decode()).get("id", [])
             self.keys.deleted |= {secret for secret, key_id in self.keys.created.items() if key_id in deleted}
         out_headers = [(k, v) for k, v in out_headers if k.lower() != b"content-length"]
+        if "blurred-header-not-boolean" in self.faults and path.endswith("/image/generate"):
+            out_headers = [(k, v) for k, v in out_headers if k.lower() != b"x-venice-is-blurred"]
+            out_headers.append((b"x-venice-is-blurred", b"sometimes"))
         out_headers.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": out_headers})
         await send({"type": "http.response.body", "body": content})

@@ -217,3 +217,81 @@ def test_an_unreachable_server_errors_once_and_stops_the_run() -> None:
     assert "cannot reach the server" in out
     assert "SKIP  GET /models" in out
     assert "not run: cannot reach the server" in out
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """`venice-mock` as the README starts it, on a free port; its printed base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "http://" in line:
+            url = line[line.index("http://") :].split()[0]
+            return process, url
+    process.kill()
+    raise AssertionError(f"no URL printed: {process.stderr.read() if process.stderr else ''}")
+
+
+def test_the_readme_example_passes_as_printed() -> None:
+    """README: `venice-mock --api-key KEY &` then `venice-contracts server --base-url ... --api-key KEY`."""
+    process, url = _serve("--api-key", KEY)
+    try:
+        code, out = run(
+            ["server", "--base-url", url, "--api-key", KEY, "--no-progress", "--max-examples", "10"]
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)  # also closes the pipes
+    assert code == 0, out
+    assert out.splitlines()[-1].startswith("0 failure(s), 0 error(s); operations: 10 passed, 10 skipped;")
+    assert KEY not in out
+
+
+def test_a_server_that_accepts_any_key_is_told_so_plainly() -> None:
+    process, url = _serve()  # no --api-key: any bearer token is accepted
+    try:
+        code, out = run(
+            [
+                "server",
+                "--base-url",
+                url,
+                "--api-key",
+                KEY,
+                "--no-progress",
+                "--max-examples",
+                "3",
+                "--operations",
+                "getApiKeys",
+                "listCharacters",
+            ]
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)  # also closes the pipes
+    assert code == 1
+    assert (
+        "  the server accepts a key nobody issued on 2 operation(s) (getApiKeys, listCharacters): it does "
+        "not check keys (for the mock: start it with --api-key KEY)"
+    ) in out.splitlines()
+
+
+def test_spec_chooses_the_contract(tmp_path: Path) -> None:
+    """`--spec PATH`: another document is the contract (here the bundled one without /models)."""
+    from mockserver.bundled import bundled
+
+    text = bundled("swagger.yaml").read_text(encoding="utf-8")
+    start = text.index("\n  /models:\n")
+    end = text.index("\n  /models/traits:\n")
+    smaller = tmp_path / "smaller.yaml"
+    smaller.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out = run(["server", "--spec", str(smaller), "--dry-run"])
+    assert code == 0
+    assert "would call 19 operation(s):" in out
+    assert "listModels" not in out
+    assert "GET /models/traits" in out
+    code, _ = run(["server", "--spec", str(tmp_path / "missing.yaml"), "--dry-run"])
+    assert code == 2

@@ -138,3 +138,13 @@ def test_the_budget_stops_retries_too() -> None:
     transport, _ = _transport([(429, {"retry-after": "1"}), (200, {})], 10.0, Budget(1))
     with pytest.raises(BudgetExhausted):
         transport.request("GET", "/models", {})
+
+
+def test_curl_keeps_the_accept_that_chose_the_answer() -> None:
+    """A CSV answer is asked for with Accept: text/csv; the replay must ask the same."""
+    csv = requests.Request("GET", "http://127.0.0.1:1/api/v1/billing/usage", headers={"Accept": "text/csv"})
+    assert curl_command(csv.prepare(), Redactor([KEY])) == (
+        "curl -X GET -H 'Accept: text/csv' http://127.0.0.1:1/api/v1/billing/usage"
+    )
+    anything = requests.Request("GET", "http://127.0.0.1:1/api/v1/models", headers={"Accept": "*/*"})
+    assert curl_command(anything.prepare(), Redactor([KEY])) == "curl -X GET http://127.0.0.1:1/api/v1/models"

@@ -21,7 +21,14 @@ from mockserver import Spec
 from tests.conftest import LiveServer
 from tests.contracts.standin import ADMIN, StandIn
 
-OPERATIONS = ("createChatCompletion", "createEmbedding", "createApiKey", "getApiKeys", "deleteApiKey")
+OPERATIONS = (
+    "createChatCompletion",
+    "createEmbedding",
+    "generateImage",
+    "createApiKey",
+    "getApiKeys",
+    "deleteApiKey",
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,12 @@ FAULTS: dict[str, Found] = {
     "response-format-ignored": NOT_JSON_SCHEMA,
     "hangs-on-streamed-n-2": Found("no_answer.timeout", "", r"no answer within 1 s", r"an HTTP answer"),
     "500-on-streamed-auto-tools": Found("not_a_server_error", "", r"Server error", r""),
+    "blurred-header-not-boolean": Found(
+        "response_headers_conformance",
+        "x-venice-is-blurred",
+        r"Response header does not conform to the schema: x-venice-is-blurred",
+        r"Schema:\s+{\s+\"type\": \"boolean\"\s+}",
+    ),
 }
 
 
