@@ -5,9 +5,11 @@ count, "price" a small amount. Used by the synthesizer where a schema says only 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 
 from mockserver import formats, text
+from mockserver.types import JSON
 
 
 def number_range(low: float | None, high: float | None, guess: tuple[int, int]) -> tuple[float, float]:
@@ -73,6 +75,23 @@ _NAME_RULES: tuple[tuple[Callable[[str, str], bool], Callable[[random.Random], s
     (lambda n, lo: lo in ("sku", "model", "modelid", "apimodelid"), text.slug),
     (lambda n, lo: lo in ("tag", "tags", "trait", "traits", "word", "data"), lambda r: text.slug(r)),
 )
+
+
+_NUMERIC = re.compile(
+    r"(count|number|num|total|age|year|population|score|price|amount|quantity|size|rating|"
+    r"confidence|temperature|percent|level|rank|index|length|width|height|weight)s?$",
+    re.IGNORECASE,
+)
+
+
+def value_for_name(name: str, rng: random.Random) -> JSON:
+    """A value for a key known only by its name: a number where the name counts or measures."""
+    if _NUMERIC.search(name.replace("_", "")):
+        low, high = name_range(name, integer=True)
+        return rng.randint(low, high)
+    if name.lower().startswith(("is_", "has_")) or name.lower() in ("ok", "valid", "success"):
+        return rng.random() < 0.5
+    return string_for_name(name, rng)
 
 
 def name_range(name: str, integer: bool) -> tuple[int, int]:

@@ -107,13 +107,11 @@ def value_for(schema: Any, rng: random.Random) -> Any:
 
 
 def structured_content(body: Mapping[str, Any], rng: random.Random) -> str | None:
-    """The message content for a JSON response_format, or None for free text."""
-    response_format = body.get("response_format")
-    schema = response_schema(response_format)
+    """The message content for a native `json_schema` response_format, or None (`json_object`
+    and schemas in the prompt are chat_prompted's)."""
+    schema = response_schema(body.get("response_format"))
     if schema is not None:
         return json.dumps(value_for(schema, rng), separators=(", ", ": "))
-    if isinstance(response_format, dict) and response_format.get("type") == "json_object":
-        return json.dumps({"answer": text.sentence(rng), "confidence": round(rng.uniform(0.5, 1), 2)})
     return None
 
 
