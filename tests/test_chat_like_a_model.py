@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -185,3 +186,114 @@ class TestJsonObjectWithoutSchema:
         answer = json.loads(message(ask(client, user("Hi"), response_format={"type": "json_object"})))
         assert isinstance(answer, dict)
         assert answer
+
+
+FLIGHTS: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "search",
+        "description": "Find flights between two airports",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "destination": {"type": "string"},
+                "departureDate": {"type": "string"},
+                "q": {"type": "string", "description": "The name of the city to fly from"},
+                "cabin": {"type": "string", "examples": ["economy", "business"]},
+                "day": {"type": "string", "format": "date"},
+            },
+            "required": ["destination", "departureDate", "q", "cabin", "day"],
+        },
+    },
+}
+
+
+def calls(completion: dict[str, Any]) -> list[dict[str, Any]]:
+    return completion["choices"][0]["message"]["tool_calls"]  # type: ignore[no-any-return]
+
+
+def arguments(call: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(call["function"]["arguments"])  # type: ignore[no-any-return]
+
+
+def looks_like_a_place(value: str) -> bool:
+    return value.isalpha() and value[:1].isupper()
+
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class TestAutoToolChoice:
+    def test_a_related_question_calls_the_tool(self, client: TestClient) -> None:
+        (call,) = calls(ask(client, user("Weather in Paris?"), tools=[WEATHER]))
+        assert call["function"]["name"] == "get_weather"
+        jsonschema.validate(arguments(call), WEATHER["function"]["parameters"])
+
+    def test_an_unrelated_question_gets_text(self, client: TestClient) -> None:
+        completion = ask(client, user("Tell me a joke about penguins"), tools=[WEATHER, FLIGHTS])
+        assert calls(completion) == []
+        assert message(completion)
+
+    def test_the_description_relates_too_and_only_that_tool_is_called(self, client: TestClient) -> None:
+        (call,) = calls(ask(client, user("Any flights to Rome tomorrow?"), tools=[WEATHER, FLIGHTS]))
+        assert call["function"]["name"] == "search"
+
+    def test_parameter_names_relate(self, client: TestClient) -> None:
+        (call,) = calls(ask(client, user("Which cabin is cheapest?"), tools=[WEATHER, FLIGHTS]))
+        assert call["function"]["name"] == "search"
+
+    def test_after_a_tool_result_auto_answers_in_text(self, client: TestClient) -> None:
+        (call,) = calls(ask(client, user("Weather in Paris?"), tools=[WEATHER]))
+        messages = [
+            *user("Weather in Paris?"),
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny, 21 C"},
+        ]
+        completion = ask(client, messages, tools=[WEATHER])
+        assert calls(completion) == []
+        assert "sunny, 21 C" in message(completion)
+
+    def test_after_a_tool_result_required_calls_a_tool_not_called_yet(self, client: TestClient) -> None:
+        # pydantic-ai's loop: its output tool is still to be called after the function tool.
+        (call,) = calls(
+            ask(client, user("Weather in Paris?"), tools=[WEATHER, FLIGHTS], tool_choice="required")
+        )
+        assert call["function"]["name"] == "get_weather"
+        messages = [
+            *user("Weather in Paris?"),
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny"},
+        ]
+        (second,) = calls(ask(client, messages, tools=[WEATHER, FLIGHTS], tool_choice="required"))
+        assert second["function"]["name"] == "search"
+
+
+class TestPlausibleValues:
+    def test_names_descriptions_formats_enums_and_examples(self, client: TestClient) -> None:
+        for seed in range(5):
+            completion = client.post(
+                CHAT,
+                json={"model": "venice-uncensored", "messages": user("Flights to Rome?"), "tools": [FLIGHTS]},
+                headers={**AUTH, "X-Mock-Seed": str(seed)},
+            ).json()
+            (call,) = calls(completion)
+            args = arguments(call)
+            assert looks_like_a_place(args["destination"]), args
+            assert looks_like_a_place(args["q"]), args  # from its description: "the city"
+            assert re.match(ISO_DATE, args["departureDate"]), args
+            assert re.match(ISO_DATE, args["day"]), args
+            assert args["cabin"] in ("economy", "business")
+
+    def test_a_city_and_an_enum_unit(self, client: TestClient) -> None:
+        args = arguments(calls(ask(client, user("Weather in Paris?"), tools=[WEATHER]))[0])
+        assert looks_like_a_place(args["city"])
+        assert args["unit"] in ("c", "f")
+
+    def test_values_are_seeded(self, client: TestClient) -> None:
+        def args(seed: str) -> str:
+            body = {"model": "venice-uncensored", "messages": user("Flights?"), "tools": [FLIGHTS]}
+            completion = client.post(CHAT, json=body, headers={**AUTH, "X-Mock-Seed": seed}).json()
+            return str(calls(completion)[0]["function"]["arguments"])
+
+        assert args("1") == args("1")
+        assert len({args(str(seed)) for seed in range(6)}) > 1
