@@ -163,6 +163,17 @@ class TestPromptedSchemas:
         assert joined == whole
         jsonschema.validate(json.loads(joined), CITY)
 
+    @pytest.mark.parametrize(
+        "hostile",
+        ['{"a":[' * 20_000, "{" * 100_000, '{"a": "' * 10_000, "[" * 5_000 + json.dumps(CITY)],
+        ids=["deep-nesting", "braces", "open-strings", "deep-array-then-schema"],
+    )
+    def test_hostile_prompts_get_an_answer(self, client: TestClient, hostile: str) -> None:
+        answer = message(
+            ask(client, user(f"JSON please: {hostile}"), response_format={"type": "json_object"})
+        )
+        assert isinstance(json.loads(answer), dict)
+
 
 class TestJsonObjectWithoutSchema:
     def test_the_keys_the_prompt_names(self, client: TestClient) -> None:

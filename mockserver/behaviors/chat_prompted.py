@@ -44,23 +44,31 @@ _NAMED_KEYS = re.compile(
 )
 _IDENTIFIER = re.compile(r"[`'\"]?([A-Za-z_][\w-]*)[`'\"]?")
 _NOT_KEYS = frozenset("and or the a an with only in of for to".split())
-_MAX_SCAN = 200_000  # characters of prompt searched for schemas: bounded work for huge prompts
+_MAX_SCAN = 200_000  # characters of each message searched for schemas
+_MAX_ATTEMPTS = 256  # places in a message where a JSON object is tried
+_MAX_OBJECT = 65_536  # characters one schema may take (pydantic's largest are far smaller)
 
 
 def _objects(content: str) -> Iterator[tuple[dict[str, Any], bool]]:
-    """(JSON object, fenced?) for each object written in the text, outermost only."""
+    """(JSON object, fenced?) for each object written in the text, outermost only.
+
+    Bounded for hostile prompts: at most _MAX_ATTEMPTS places are tried, each on a slice of at
+    most _MAX_OBJECT characters (a failed parse costs its length), and nesting too deep for the
+    parser is no object."""
     fenced_spans = [(m.start(1), m.end(1)) for m in _FENCE.finditer(content)]
     decoder = json.JSONDecoder()
     position = content.find("{")
-    while 0 <= position < len(content):
+    for _ in range(_MAX_ATTEMPTS):
+        if position < 0:
+            return
         try:
-            value, end = decoder.raw_decode(content, position)
-        except ValueError:
+            value, length = decoder.raw_decode(content[position : position + _MAX_OBJECT])
+        except (ValueError, RecursionError):
             position = content.find("{", position + 1)
             continue
         if isinstance(value, dict):
             yield value, any(start <= position < stop for start, stop in fenced_spans)
-        position = content.find("{", end)
+        position = content.find("{", position + length)
 
 
 def _looks_like_schema(value: Mapping[str, Any]) -> bool:
