@@ -244,8 +244,15 @@ class _Walk:
             value = formats.example_for(fmt, self.rng)
         if value is None and self.examples and isinstance(schema.get("example"), str):
             value = schema["example"] if self.rng.random() < _EXAMPLE_PROBABILITY else None
+        listed = schema.get("examples")  # JSON Schema's list (client schemas, OAS 3.1)
+        if value is None and self.examples and isinstance(listed, list):
+            strings = [e for e in listed if isinstance(e, str)]
+            value = self.rng.choice(strings) if strings else None
         if value is None:
-            value = valuehints.string_for_name(name, self.rng)
+            description = schema.get("description")
+            value = valuehints.string_for_name(
+                name, self.rng, description if isinstance(description, str) else ""
+            )
         if len(value) < low:
             value += text.token(self.rng, low - len(value), "abcdefghijklmnopqrstuvwxyz")
         if isinstance(high, int) and len(value) > high:

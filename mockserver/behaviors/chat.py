@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockserver import formats, text, tokens
-from mockserver.behaviors import Behavior, chat_stream, chat_text, chat_tools
+from mockserver.behaviors import Behavior, chat_prompted, chat_stream, chat_text, chat_tools
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
@@ -142,6 +142,8 @@ def _choice(
         used = sum(tokens.count(c["function"]["arguments"]) for c in calls)
     else:
         structured = chat_tools.structured_content(body, rng)
+        if structured is None:
+            structured = chat_prompted.content(body, messages, rng)
         thinks = (
             model is not None and model.supports("supportsReasoning") and not venice.get("disable_thinking")
         )

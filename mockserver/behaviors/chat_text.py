@@ -60,6 +60,11 @@ def last_user_text(messages: Sequence[Any]) -> str:
     return ""
 
 
+def content_words(phrase: str) -> list[str]:
+    """The words of a phrase that carry meaning (no stop words), as written."""
+    return [w for w in _WORD.findall(phrase) if w.lower() not in _STOP]
+
+
 def topic(prompt: str) -> str:
     """Up to three content words of the prompt, or a neutral phrase."""
     words: list[str] = []

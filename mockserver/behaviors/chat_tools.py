@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from mockserver import text
+from mockserver.behaviors import chat_text
 from mockserver.errors import Violation
 from mockserver.schemas import Compiled, compile_schema
 from mockserver.synthesis import SynthesisError, Synthesizer
@@ -22,6 +23,9 @@ _JSON_SCHEMA_DIALECT = "3.1.0"  # client schemas are JSON Schema (2020-12 semant
 _SYNTHESIZER = Synthesizer(_JSON_SCHEMA_DIALECT)
 _MAX_PARALLEL_CALLS = 4
 _ASKS_FOR_TOOLS = re.compile(r"\b(tool|tools|function|call)\b", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# Words too common in tool names and descriptions to relate a prompt to a tool.
+_TOOL_STOP = frozenset("get set fetch find list return returns current given value data info result".split())
 
 
 @lru_cache(maxsize=256)
@@ -107,36 +111,88 @@ def value_for(schema: Any, rng: random.Random) -> Any:
 
 
 def structured_content(body: Mapping[str, Any], rng: random.Random) -> str | None:
-    """The message content for a JSON response_format, or None for free text."""
-    response_format = body.get("response_format")
-    schema = response_schema(response_format)
+    """The message content for a native `json_schema` response_format, or None (`json_object`
+    and schemas in the prompt are chat_prompted's)."""
+    schema = response_schema(body.get("response_format"))
     if schema is not None:
         return json.dumps(value_for(schema, rng), separators=(", ", ": "))
-    if isinstance(response_format, dict) and response_format.get("type") == "json_object":
-        return json.dumps({"answer": text.sentence(rng), "confidence": round(rng.uniform(0.5, 1), 2)})
     return None
 
 
 def calls(
     body: Mapping[str, Any], prompt: str, last_role: str, rng: random.Random
 ) -> list[Mapping[str, Any]]:
-    """The tool calls this request gets ([] for a text answer)."""
+    """The tool calls this request gets ([] for a text answer).
+
+    Like a model: with `auto`, a tool is called when the last user message names it, asks for
+    tools, or shares content words with its name, description or parameter names; after a
+    tool's result the answer is text (so agent loops end), unless `required` or a named tool
+    still asks for a call, which then goes to a tool not called yet (an agent's output tool)."""
     tools = tools_of(body)
     choice = body.get("tool_choice", "auto")
-    if not tools or choice == "none" or last_role == "tool":
-        return []  # after a tool's result the model answers in text
+    if not tools or choice == "none":
+        return []
+    if last_role == "tool":
+        if choice != "required" and not isinstance(choice, dict):
+            return []
+        called = _called_names(body.get("messages"))
+        tools = [t for t in tools if t["function"].get("name") not in called] or tools
     if isinstance(choice, dict):
         wanted = (choice.get("function") or {}).get("name")
         chosen = [t for t in tools if t["function"].get("name") == wanted][:1]
     else:
         mentioned = [t for t in tools if _mentions(prompt, str(t["function"].get("name", "")))]
-        if choice == "required" or mentioned or _ASKS_FOR_TOOLS.search(prompt):
-            chosen = mentioned or tools[:1]
+        related = mentioned or _related(prompt, tools)
+        if choice == "required" or related or _ASKS_FOR_TOOLS.search(prompt):
+            chosen = related or tools[:1]
         else:
             return []
     parallel = body.get("parallel_tool_calls", True) is not False
     chosen = chosen[:_MAX_PARALLEL_CALLS] if parallel else chosen[:1]
     return [_call(tool["function"], rng) for tool in chosen]
+
+
+def _words(phrase: str) -> set[str]:
+    """Content words, lower case, a plural's `s` dropped: "get_weather" -> {"weather"}."""
+    split = _CAMEL.sub(" ", phrase).replace("_", " ").replace("-", " ")
+    return {
+        w[:-1] if w.endswith("s") and len(w) > 3 else w
+        for w in (m.lower() for m in chat_text.content_words(split))
+        if w not in _TOOL_STOP
+    }
+
+
+def _related(prompt: str, tools: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Tools sharing a content word with the prompt, most shared first (declaration order ties)."""
+    asked = _words(prompt)
+    if not asked:
+        return []
+    scored = []
+    for order, tool in enumerate(tools):
+        function = tool["function"]
+        parameters = function.get("parameters")
+        properties = parameters.get("properties") if isinstance(parameters, dict) else None
+        about = " ".join(
+            [
+                str(function.get("name", "")),
+                str(function.get("description", "")),
+                *(properties if isinstance(properties, dict) else ()),
+            ]
+        )
+        shared = len(asked & _words(about))
+        if shared:
+            scored.append((-shared, order, tool))
+    return [tool for _, _, tool in sorted(scored, key=lambda entry: entry[:2])]
+
+
+def _called_names(messages: Any) -> set[str]:
+    names: set[str] = set()
+    for message in messages if isinstance(messages, list) else ():
+        for call in (message.get("tool_calls") or ()) if isinstance(message, dict) else ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                names.add(function["name"])
+    return names
 
 
 def _mentions(prompt: str, name: str) -> bool:
