@@ -63,6 +63,14 @@ async def _read_body(receive: Receive, limit: int, declared: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _declared_size(declared: str | None) -> int:
+    """Content-Length as a number (0 if absent or unreadable: the body read then decides).
+    ASCII digits only (`isdigit` admits "²"); 19 digits or more exceed any limit anyway."""
+    if not declared or not declared.isascii() or not declared.isdigit():
+        return 0
+    return int(declared) if len(declared) < 19 else 2**63
+
+
 def _encode(value: str) -> bytes:
     try:
         return value.encode("latin-1")
@@ -132,7 +140,7 @@ class MockApp:
                 incoming_body = await _read_body(
                     receive,
                     self.mock.settings.max_body_bytes,
-                    int(declared) if declared and declared.isdigit() else 0,
+                    _declared_size(declared),
                 )
             except BodyTooLarge as exc:
                 reply = self._too_large(scope, headers, exc.size)

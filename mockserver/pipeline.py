@@ -7,6 +7,7 @@ encode (gzip/br) -> optional self-check -> account -> record.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -38,6 +39,7 @@ from mockserver.synthesis import SynthesisError, Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
 
+logger = logging.getLogger("venice-mock")
 _NO_PREFER = Prefer()
 _CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
@@ -135,6 +137,13 @@ class Mock:
                     error_body(
                         f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
                     ),
+                )
+            except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
+                logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
+                reply = json_reply(
+                    500,
+                    error_body(f"the mock failed to answer {operation.operation_id}: {type(exc).__name__}"),
+                    notes=("mock bug",),
                 )
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
@@ -242,6 +251,8 @@ class Mock:
         injected = faults.requested(self.settings.faults, incoming.header("x-mock-fault"))
         if verdict.violations and not faults.waives(injected, "", verdict.status):
             return violation_reply(verdict.status, verdict.violations)
+        if "x-mock-pace" in incoming.headers:
+            streaming.pacing(self.settings, incoming)  # malformed: a 400 even for a JSON answer
         behavior = self.behavior(op.operation_id)
         prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
         # A forced status (Prefer: code=) answers a contract-valid request even if its content
