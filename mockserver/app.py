@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from mockserver import admin
 from mockserver.errors import Violation
@@ -125,7 +125,7 @@ class MockApp:
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
-        self.admin: Starlette = admin.build(mock)
+        self.admin: ASGIApp = admin.build(mock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):

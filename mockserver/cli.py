@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,13 +22,19 @@ from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
 from mockserver.state_sqlite import StateFileError
 
-_SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the parent's settings
+# Worker processes read the parent's settings from a file only its user can read (0600), named
+# by this variable: the settings hold the keys, and the environment is readable by others
+# (/proc/PID/environ of the same user, `ps e`, crash reports).
+_SETTINGS_ENV = "VENICE_MOCK_SETTINGS_FILE"
 
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
               POST /__mock/reset (forget keys, usage, scripts and the log),
-              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios
+              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios;
+              with --api-key they need the admin token: 'Authorization: Bearer TOKEN'
+keys:         an --api-key is the account owner's ADMIN key; keys created through POST /api_keys
+              are ADMIN or INFERENCE, and an INFERENCE key gets 401 on key management and billing
 per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false',
               'X-Mock-Seed: N', 'X-Mock-Pace: ttft=200ms, delay=20ms', 'X-Mock-Fault: NAME',
               'X-Mock-Scenario: NAME'
@@ -90,6 +98,12 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="accept only this bearer token (repeatable); without it any non-empty token is accepted",
+    )
+    p.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="token the /__mock/* admin routes require ('Authorization: Bearer TOKEN'; default: the "
+        "first --api-key; without --api-key they are open)",
     )
     p.add_argument(
         "--base-path",
@@ -166,6 +180,12 @@ def parser() -> argparse.ArgumentParser:
         f"(repeatable; per request: 'X-Mock-Fault: NAME'): {', '.join(FAULTS)}",
     )
     p.add_argument(
+        "--allow-fault-headers",
+        action="store_true",
+        help="let 'X-Mock-Fault' turn on faults that weaken security (auth-not-enforced) although "
+        "--api-key is set (default: only --fault can)",
+    )
+    p.add_argument(
         "--scenario",
         metavar="NAME[:P]",
         action="append",
@@ -204,6 +224,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         stream_delay_ms=args.stream_delay,
         faults=tuple(args.fault),
         scenarios=tuple(args.scenario),
+        allow_fault_headers=args.allow_fault_headers,
+        admin_token=args.admin_token,
     )
 
 
@@ -241,6 +263,25 @@ def _announce(mock: Mock, origin: str) -> None:
     )
 
 
+def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:
+    """The start-up warning for an address other machines can reach (None for loopback)."""
+    if _loopback(host):
+        return None
+    guard = (
+        "--api-key guards the API and the admin routes" if api_keys else "no --api-key: anyone may call it"
+    )
+    return f"venice-mock: warning: listening on {host}, reachable beyond this machine ({guard})"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
+
+
 def _free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -249,8 +290,17 @@ def _free_port(host: str) -> int:
 
 
 def app_from_env() -> MockApp:
-    """Factory for worker processes (uvicorn --workers): settings arrive through the environment."""
-    return create_app(Settings.from_json(os.environ[_SETTINGS_ENV]))
+    """Factory for worker processes (uvicorn --workers): settings arrive in a private file."""
+    with open(os.environ[_SETTINGS_ENV], encoding="utf-8") as handle:
+        return create_app(Settings.from_json(handle.read()))
+
+
+def _settings_file(settings: Settings) -> str:
+    """The settings in a new file readable by this user only (mkstemp creates it 0600)."""
+    descriptor, path = tempfile.mkstemp(prefix="venice-mock-", suffix=".json")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(settings.to_json())
+    return path
 
 
 def _one_line(exc: Exception) -> str:
@@ -276,6 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for warning in mock.spec.warnings:
         print(f"venice-mock: spec warning: {warning}", file=sys.stderr)
+    exposed = exposure_warning(args.host, settings.api_keys)
+    if exposed:
+        print(exposed, file=sys.stderr)
     access_log = args.log_level == "debug"
     if args.workers == 1:
         config = uvicorn.Config(
@@ -289,16 +342,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = _Server(config, mock)
         server.run()
         return 0 if server.started or not server.should_exit else 1
-    os.environ[_SETTINGS_ENV] = settings.to_json()
-    port = args.port or _free_port(args.host)  # workers share one port; it must be known up front
-    _announce(mock, f"http://{_url_host(args.host)}:{port}")
-    uvicorn.run(
-        "mockserver.cli:app_from_env",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=access_log,
-    )
+    os.environ[_SETTINGS_ENV] = _settings_file(settings)
+    try:
+        port = args.port or _free_port(args.host)  # workers share one port; it must be known up front
+        _announce(mock, f"http://{_url_host(args.host)}:{port}")
+        uvicorn.run(
+            "mockserver.cli:app_from_env",
+            factory=True,
+            host=args.host,
+            port=port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=access_log,
+        )
+    finally:
+        os.unlink(os.environ.pop(_SETTINGS_ENV))
     return 0

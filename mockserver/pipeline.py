@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
 from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
-from mockserver.calls import CallLog, redact
+from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.errors import Violation, error_body
 from mockserver.exchange import Exchange, Reply, request_seed
@@ -73,6 +73,8 @@ class Mock:
         load_limits(self.services)
         self.scripts = scripts.Scripts()
         self._api_keys = frozenset(self.settings.api_keys)
+        # Where keys guard the mock, a request header alone cannot weaken security (faults.WEAKENING).
+        self._header_may_weaken = self.settings.allow_fault_headers or not self._api_keys
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
         # are a pure function of those, so a repeated GET skips synthesis and encoding.
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
@@ -123,7 +125,9 @@ class Mock:
             operation = match.operation
             verdict = validate_request(operation, incoming, match.path_params, self.authorize)
             fault_header = incoming.header("x-mock-fault")
-            if verdict.status == 401 and faults.waives(self.settings.faults, fault_header, 401):
+            if verdict.status == 401 and faults.waives(
+                self.settings.faults, fault_header, 401, self._header_may_weaken
+            ):
                 verdict = validate_request(faults.unsecured(operation), incoming, match.path_params)
             try:
                 reply = self._respond(operation, incoming, verdict)
@@ -170,7 +174,7 @@ class Mock:
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
-            query=incoming.query_string,
+            query=redact_query(incoming.query_string),
             operation_id=operation_id,
             status=reply.status,
             violations=violations,
@@ -224,7 +228,7 @@ class Mock:
             time=time.time(),
             method=method,
             path=path,
-            query=query,
+            query=redact_query(query),
             operation_id=None if match is None or isinstance(match, Miss) else match.operation.operation_id,
             status=reply.status,
             violations=(violation,),
@@ -248,12 +252,21 @@ class Mock:
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
-        injected = faults.requested(self.settings.faults, incoming.header("x-mock-fault"))
+        # Who you are comes first: credentials (401), then the key's type, before any mock control.
+        if verdict.status == 401:
+            return violation_reply(verdict.status, verdict.violations)
+        behavior = self.behavior(op.operation_id)
+        if behavior is not None and behavior.permit is not None:
+            denied = behavior.permit(op, verdict.data, self.services)
+            if denied is not None:
+                return json_reply(denied.status, error_body(denied.message), list(denied.headers.items()))
+        injected = faults.requested(
+            self.settings.faults, incoming.header("x-mock-fault"), self._header_may_weaken
+        )
         if verdict.violations and not faults.waives(injected, "", verdict.status):
             return violation_reply(verdict.status, verdict.violations)
         if "x-mock-pace" in incoming.headers:
             streaming.pacing(self.settings, incoming)  # malformed: a 400 even for a JSON answer
-        behavior = self.behavior(op.operation_id)
         prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
         # A forced status (Prefer: code=) answers a contract-valid request even if its content
         # would be refused (unknown model, ...): the test asked for that status.

@@ -139,14 +139,12 @@ def _missing_body(body: RequestBody, media_type: str | None = None) -> list[Viol
     """The violation of an absent body: when the spec requires one, or when the body schema
     requires fields (a spec gap: Venice's bodies leave `requestBody.required` unset, yet the
     real API refuses an empty body; an empty object would be refused for the same fields)."""
-    if body.required:
-        return [Violation("body", "required", "request body is required")]
     media = [body.content[media_type]] if media_type else list(body.content.values())
     needed = [_required_fields(m.schema) for m in media]
-    if not needed or not all(needed):
+    if not body.required and not (needed and all(needed)):
         return []
-    fields = ", ".join(needed[0])
-    return [Violation("body", "required", f"request body is required: its schema requires {fields}")]
+    fields = f": its schema requires {', '.join(needed[0])}" if needed and needed[0] else ""
+    return [Violation("body", "required", f"request body is required{fields}")]
 
 
 def _required_fields(schema: Compiled | None) -> list[str]:

@@ -24,6 +24,7 @@ from mockserver.state import (
     UsageEntry,
     UsageQuery,
     open_state,
+    secret_hash,
 )
 from mockserver.state_sqlite import SqliteState, StateFileError
 from mockserver.timestamps import parse_instant, rfc3339
@@ -42,7 +43,8 @@ class Clock:
 def key(n: int, **overrides: object) -> ApiKey:
     values: dict[str, object] = {
         "id": f"id-{n}",
-        "secret": f"secret-{n}-abcdef",
+        "secret_hash": secret_hash(f"secret-{n}-abcdef"),
+        "last6": "abcdef",
         "api_key_type": "INFERENCE",
         "description": f"key {n}",
         "created_at": rfc3339(NOW),

@@ -5,11 +5,12 @@ Who is calling: a key created through the API is itself; any other accepted toke
 or any token when the mock runs without one) stands for the account owner's own key, with a stable
 id derived from the token, so rate limits and logs can name it.
 
-Mock control wins over Venice rules that depend on state or on rules outside the schema (admin-
-only operations, a missing `id`, impossible dates, creation limits): a request that forces its
-status (`Prefer: code=...`) is not refused by them, so every documented answer stays reachable.
-Only an unknown key id is refused regardless, by the `check` hook, which runs before a forced
-status is looked at (as for an unknown model).
+Mock control wins over Venice rules that depend on state or on rules outside the schema (a
+missing `id`, impossible dates, creation limits): a request that forces its status (`Prefer:
+code=...`) is not refused by them, so every documented answer stays reachable. Who may call an
+admin-only operation is never mock control: the `permit` hook refuses an INFERENCE key before
+any `Prefer` is read, so `Prefer: code=200` cannot make an INFERENCE key create an ADMIN key.
+An unknown key id is refused regardless too, by the `check` hook (as for an unknown model).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from mockserver.errors import Violation
 from mockserver.exchange import Exchange
 from mockserver.selection import parse_prefer
 from mockserver.spec import Operation
-from mockserver.state import ApiKey, RateWindow
+from mockserver.state import ApiKey, RateWindow, secret_hash
 from mockserver.timestamps import parse_instant, rfc3339
 from mockserver.types import JSON
 from mockserver.validation import RequestData
@@ -115,21 +116,18 @@ def _limits_of(body: Mapping[str, Any]) -> dict[str, float | None]:
     return {c: given[c] for c in LIMIT_CURRENCIES if c in given}
 
 
-def _admin_only(ex: Exchange, services: Services) -> Refusal | None:
-    key = caller(ex.request, services).key
+def permit_admin(op: Operation, request: RequestData, services: Services) -> Refusal | None:
+    """Admin operations (key management, billing): an INFERENCE key gets 401, whatever it prefers."""
+    key = caller(request, services).key
     if key is None or key.api_key_type == "ADMIN":
         return None
-    label = ex.operation.label
-    message = f"Authentication failed: {label} needs an ADMIN API key; this is an {key.api_key_type} key"
+    message = f"Authentication failed: {op.label} needs an ADMIN API key; this is an {key.api_key_type} key"
     return Refusal(401, message)
 
 
 def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
     if forced(ex):
         return None
-    refusal = _admin_only(ex, services)
-    if refusal is not None:
-        return refusal
     expiry = _body(ex.request).get("expiresAt")
     if isinstance(expiry, str) and expiry and parse_instant(expiry) is None:
         return Refusal(400, f"Invalid request parameters: expiresAt: {expiry!r} is not a real date")
@@ -146,9 +144,11 @@ def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
 
 
 def _new_key(services: Services, body: Mapping[str, Any], description: str) -> JSON:
+    secret = secrets.token_urlsafe(30)
     key = ApiKey(
         id=str(uuid.uuid4()),
-        secret=secrets.token_urlsafe(30),
+        secret_hash=secret_hash(secret),
+        last6=secret[-6:],
         api_key_type=str(body.get("apiKeyType", "INFERENCE")),
         description=str(body.get("description", description)),
         created_at=now(services),
@@ -157,7 +157,7 @@ def _new_key(services: Services, body: Mapping[str, Any], description: str) -> J
     )
     services.state.add_key(key)
     data = {
-        "apiKey": key.secret,  # shown this once; listings carry only the last six characters
+        "apiKey": secret,  # shown this once: the store keeps its hash and last six characters
         "apiKeyType": key.api_key_type,
         "consumptionLimit": dict(key.consumption_limit),
         "description": key.description,
@@ -184,7 +184,7 @@ def _list(ex: Exchange, services: Services) -> JSON:
                 "description": key.description,
                 "expiresAt": key.expires_at,
                 "id": key.id,
-                "last6Chars": key.secret[-6:],
+                "last6Chars": key.last6,
                 "lastUsedAt": key.last_used_at,
                 "usage": {
                     "trailingSevenDays": {c: f"{used.get(c.upper(), 0.0):.4f}" for c in LIMIT_CURRENCIES}
@@ -212,7 +212,7 @@ def _admit_delete(ex: Exchange, services: Services) -> Refusal | None:
         # The spec marks `id` optional, so this is not a schema violation: it is refused here,
         # where a forced status (the self-check's `Prefer: code=200`) can still get its answer.
         return Refusal(400, "Invalid request parameters: id: required: the id of the API key to delete")
-    return _admin_only(ex, services)
+    return None
 
 
 def _delete(ex: Exchange, services: Services) -> JSON:
@@ -244,15 +244,12 @@ def _touch(ex: Exchange, value: JSON, services: Services) -> None:
         services.state.touch_key(key.id, now(services))
 
 
-def admit_admin(ex: Exchange, services: Services) -> Refusal | None:
-    """Admin operations (key management, billing): an INFERENCE key gets 401."""
-    return None if forced(ex) else _admin_only(ex, services)
-
-
 _OWN: dict[str, Behavior] = {
-    "createApiKey": Behavior(admit=_admit_create, build=_create, account=_touch),
-    "getApiKeys": Behavior(admit=admit_admin, build=_list, account=_touch),
-    "deleteApiKey": Behavior(check=_check_delete, admit=_admit_delete, build=_delete, account=_touch),
+    "createApiKey": Behavior(permit=permit_admin, admit=_admit_create, build=_create, account=_touch),
+    "getApiKeys": Behavior(permit=permit_admin, build=_list, account=_touch),
+    "deleteApiKey": Behavior(
+        permit=permit_admin, check=_check_delete, admit=_admit_delete, build=_delete, account=_touch
+    ),
     "getApiKeyGenerateWeb3Key": Behavior(build=_web3_token, account=_touch),
     "postApiKeyGenerateWeb3Key": Behavior(build=_web3_create, account=_touch),
 }
