@@ -107,6 +107,14 @@ async def _send_stream(reply: Reply, receive: Receive, send: Send) -> None:
     watching = asyncio.ensure_future(watch())
     try:
         await asyncio.wait({pumping, watching}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        # The server is stopping (--graceful-timeout ran out): end the body properly, so the
+        # client sees a complete (if short) answer rather than a connection cut mid-chunk.
+        pumping.cancel()
+        with contextlib.suppress(asyncio.CancelledError, OSError):
+            await pumping
+        with contextlib.suppress(Exception):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         for task in (pumping, watching):
             if not task.done():

@@ -5,28 +5,19 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import socket
 import sys
-import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import NoReturn
 
-import uvicorn
-
-from mockserver.app import MockApp, create_app
+from mockserver import serving
 from mockserver.catalog import CatalogError
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
+from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
 from mockserver.state_sqlite import StateFileError
-
-# Worker processes read the parent's settings from a file only its user can read (0600), named
-# by this variable: the settings hold the keys, and the environment is readable by others
-# (/proc/PID/environ of the same user, `ps e`, crash reports).
-_SETTINGS_ENV = "VENICE_MOCK_SETTINGS_FILE"
-
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
@@ -60,9 +51,29 @@ def _scenario(text: str) -> str:
     return text.strip()
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag is a short usage line and one error line (argparse's usage lists every flag)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            2, f"usage: {self.prog} [options]  (see {self.prog} --help)\n{self.prog}: error: {message}\n"
+        )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day: {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="venice-mock",
+        usage="%(prog)s [options]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Serve a spec-driven fake of the Venice.ai API (or any OpenAPI 3.0/3.1 spec). "
         "Every request is validated against the spec; every answer is valid against it.",
@@ -164,6 +175,28 @@ def parser() -> argparse.ArgumentParser:
         help="largest accepted request body, e.g. 32MiB (default); larger bodies get 413",
     )
     p.add_argument(
+        "--max-header-size",
+        type=_size,
+        default=DEFAULT_HEADER_LIMIT,
+        metavar="SIZE",
+        help="largest request head (request line and headers), e.g. 64KiB (default); larger get 431",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="S",
+        help="seconds a connection may take to send a complete request head (default: %(default)g)",
+    )
+    p.add_argument(
+        "--graceful-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="on SIGTERM/SIGINT, seconds open answers and streams may take to finish before they "
+        "are closed (default: %(default)g)",
+    )
+    p.add_argument(
         "--log-size",
         type=int,
         default=1000,
@@ -229,40 +262,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, announcing the real address (port 0 resolves here) once it listens."""
-
-    def __init__(self, config: uvicorn.Config, mock: Mock) -> None:
-        super().__init__(config)
-        self.mock = mock
-
-    def handle_exit(self, sig: int, frame: Any) -> None:
-        super().handle_exit(sig, frame)
-        # uvicorn re-raises a caught SIGINT/SIGTERM after its graceful shutdown, so the process
-        # would end "killed by signal"; a requested stop is a clean exit (status 0) here.
-        self._captured_signals.clear()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        if self.should_exit or not self.servers:
-            return
-        host, port = self.servers[0].sockets[0].getsockname()[:2]
-        _announce(self.mock, f"http://{_url_host(host)}:{port}")
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _announce(mock: Mock, origin: str) -> None:
-    spec = mock.spec
-    print(
-        f"venice-mock: serving {len(spec.operations)} operations of {spec.title} {spec.version} "
-        f"at {origin}{mock.base_path}",
-        flush=True,
-    )
-
-
 def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:
     """The start-up warning for an address other machines can reach (None for loopback)."""
     if _loopback(host):
@@ -282,25 +281,14 @@ def _loopback(host: str) -> bool:
         return False  # a name: it may resolve anywhere
 
 
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
-def app_from_env() -> MockApp:
-    """Factory for worker processes (uvicorn --workers): settings arrive in a private file."""
-    with open(os.environ[_SETTINGS_ENV], encoding="utf-8") as handle:
-        return create_app(Settings.from_json(handle.read()))
-
-
-def _settings_file(settings: Settings) -> str:
-    """The settings in a new file readable by this user only (mkstemp creates it 0600)."""
-    descriptor, path = tempfile.mkstemp(prefix="venice-mock-", suffix=".json")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(settings.to_json())
-    return path
+def spec_warning_lines(warnings: Sequence[object], debug: bool) -> list[str]:
+    """What start-up says about spec warnings: one summary line, each warning only at debug."""
+    if not warnings:
+        return []
+    count = f"{len(warnings)} spec warning{'s' if len(warnings) != 1 else ''}"
+    if debug:
+        return [f"venice-mock: spec warning: {w}" for w in warnings]
+    return [f"venice-mock: {count} (details: --log-level debug or GET /__mock/spec)"]
 
 
 def _one_line(exc: Exception) -> str:
@@ -324,37 +312,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StateFileError as exc:
         print(f"venice-mock: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    for warning in mock.spec.warnings:
-        print(f"venice-mock: spec warning: {warning}", file=sys.stderr)
+    try:
+        sock = serving.listen(args.host, args.port)
+    except serving.ListenError as exc:
+        print(f"venice-mock: error: {exc}", file=sys.stderr)
+        return 2
+    for line in spec_warning_lines(mock.spec.warnings, args.log_level == "debug"):
+        print(line, file=sys.stderr)
     exposed = exposure_warning(args.host, settings.api_keys)
     if exposed:
         print(exposed, file=sys.stderr)
-    access_log = args.log_level == "debug"
-    if args.workers == 1:
-        config = uvicorn.Config(
-            create_app(mock=mock),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=access_log,
-            lifespan="on",
-        )
-        server = _Server(config, mock)
-        server.run()
-        return 0 if server.started or not server.should_exit else 1
-    os.environ[_SETTINGS_ENV] = _settings_file(settings)
-    try:
-        port = args.port or _free_port(args.host)  # workers share one port; it must be known up front
-        _announce(mock, f"http://{_url_host(args.host)}:{port}")
-        uvicorn.run(
-            "mockserver.cli:app_from_env",
-            factory=True,
-            host=args.host,
-            port=port,
-            workers=args.workers,
-            log_level=args.log_level,
-            access_log=access_log,
-        )
-    finally:
-        os.unlink(os.environ.pop(_SETTINGS_ENV))
-    return 0
+    serve = serving.Serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        header_limit=args.max_header_size,
+        header_timeout=args.header_timeout,
+        graceful_timeout=args.graceful_timeout,
+    )
+    with sock:
+        return serving.run(mock, serve, sock)

@@ -135,6 +135,9 @@ class Mock:
                 reply = json_reply(
                     400, error_body(str(exc), documented=list(exc.documented)), notes=("mock control error",)
                 )
+            except behaviors.Refused as exc:
+                refusal = exc.refusal
+                reply = json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
             except SynthesisError as exc:
                 reply = json_reply(
                     500,

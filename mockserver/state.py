@@ -107,7 +107,9 @@ Bill = Callable[[Mapping[str, float]], Sequence[UsageEntry]]
 
 
 class State(Protocol):
-    def add_key(self, key: ApiKey) -> None: ...
+    # False (and nothing stored) when `max_active` keys exist already: checked and stored in one
+    # step, so concurrent creations (threads, worker processes) cannot pass the limit together.
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool: ...
     def api_keys(self) -> list[ApiKey]: ...  # in creation order
     def key(self, key_id: str) -> ApiKey | None: ...
     def key_for(self, secret: str) -> ApiKey | None: ...
@@ -140,10 +142,13 @@ class MemoryState:
         self._counters: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
         self._refusals: deque[RateLimitEvent] = deque(maxlen=REFUSALS_KEPT)
 
-    def add_key(self, key: ApiKey) -> None:
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         with self._lock:
+            if max_active is not None and len(self._keys) >= max_active:
+                return False
             self._keys[key.id] = key
             self._by_secret[key.secret_hash] = key.id
+            return True
 
     def api_keys(self) -> list[ApiKey]:
         return list(self._keys.values())

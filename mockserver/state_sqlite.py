@@ -114,10 +114,15 @@ class SqliteState:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
-    def add_key(self, key: ApiKey) -> None:
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         row = {**asdict(key), "consumption_limit": json.dumps(dict(key.consumption_limit))}
-        with self._write() as db:
+        with self._write() as db:  # BEGIN IMMEDIATE: the count and the insert see no other writer
+            if max_active is not None:
+                count = int(db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+                if count >= max_active:
+                    return False
             db.execute(_insert("api_keys", _KEY_FIELDS), row)
+        return True
 
     def api_keys(self) -> list[ApiKey]:
         return [

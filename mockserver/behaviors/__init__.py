@@ -60,6 +60,15 @@ class Refusal:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class Refused(Exception):
+    """Raised by a build hook whose refusal depends on a state change made in the same step (the
+    key limit: checked and stored atomically); the pipeline answers it like an admit refusal."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 Admit = Callable[[Exchange, "Services"], "Refusal | None"]
 Permit = Callable[[Operation, RequestData, "Services"], "Refusal | None"]
 

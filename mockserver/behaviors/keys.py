@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mockserver.behaviors import Behavior, Refusal
+from mockserver.behaviors import Behavior, Refusal, Refused
 from mockserver.behaviors.limits import WINDOW_SECONDS, load_limits
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
@@ -132,8 +132,8 @@ def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
     if isinstance(expiry, str) and expiry and parse_instant(expiry) is None:
         return Refusal(400, f"Invalid request parameters: expiresAt: {expiry!r} is not a real date")
     limits = load_limits(services)
-    if len(services.state.api_keys()) >= limits.max_active_keys:
-        return Refusal(400, f"Invalid request parameters: at most {limits.max_active_keys} active API keys")
+    if len(services.state.api_keys()) >= limits.max_active_keys:  # early, before the rate window
+        return _too_many(limits.max_active_keys)
     clock = services.clock()
     window = RateWindow("account|createApiKey|RPM", clock // 60 * 60, limits.key_creation_rpm)
     if services.state.take([window]) is None:
@@ -143,7 +143,11 @@ def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
     return Refusal(429, message, {"retry-after": str(retry)})
 
 
-def _new_key(services: Services, body: Mapping[str, Any], description: str) -> JSON:
+def _too_many(limit: int) -> Refusal:
+    return Refusal(400, f"Invalid request parameters: at most {limit} active API keys")
+
+
+def _new_key(ex: Exchange, services: Services, body: Mapping[str, Any], description: str) -> JSON:
     secret = secrets.token_urlsafe(30)
     key = ApiKey(
         id=str(uuid.uuid4()),
@@ -155,7 +159,12 @@ def _new_key(services: Services, body: Mapping[str, Any], description: str) -> J
         expires_at=normalised_expiry(body.get("expiresAt")),
         consumption_limit=_limits_of(body),
     )
-    services.state.add_key(key)
+    # The limit again, atomically with the insert: the check in admit alone let concurrent
+    # creations (several workers on one state file) pass it together.
+    limit = None if forced(ex) else load_limits(services).max_active_keys
+    if not services.state.add_key(key, limit):
+        assert limit is not None
+        raise Refused(_too_many(limit))
     data = {
         "apiKey": secret,  # shown this once: the store keeps its hash and last six characters
         "apiKeyType": key.api_key_type,
@@ -168,7 +177,7 @@ def _new_key(services: Services, body: Mapping[str, Any], description: str) -> J
 
 
 def _create(ex: Exchange, services: Services) -> JSON:
-    return _new_key(services, _body(ex.request), "")
+    return _new_key(ex, services, _body(ex.request), "")
 
 
 def _list(ex: Exchange, services: Services) -> JSON:
@@ -234,7 +243,7 @@ def _web3_token(ex: Exchange, services: Services) -> JSON:
 
 
 def _web3_create(ex: Exchange, services: Services) -> JSON:
-    return _new_key(services, _body(ex.request), "Web3 API Key")
+    return _new_key(ex, services, _body(ex.request), "Web3 API Key")
 
 
 def _touch(ex: Exchange, value: JSON, services: Services) -> None:
