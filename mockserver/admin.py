@@ -1,17 +1,79 @@
-"""Routes under /__mock/: the request log, the loaded spec, health. Plain Starlette."""
+"""Routes under /__mock/: the request log, the loaded spec, health. Plain Starlette.
+
+Whenever keys are configured, every admin route needs the admin token (`--admin-token`, default:
+the first `--api-key`): the log shows everyone's bodies, reset empties the state file and scripts
+change what every client gets. It is accepted as `Authorization: Bearer TOKEN`, or once as
+`?token=TOKEN`, which sets an HttpOnly cookie for a browser's later requests.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import admin_scripts
 from mockserver.pipeline import Mock
 
+COOKIE = "venice_mock_admin"
 
-def build(mock: Mock) -> Starlette:
+
+def _presented(request: Request) -> tuple[str, bool]:
+    """(the token the request presents, whether it came in the query string)."""
+    kind, _, value = request.headers.get("authorization", "").partition(" ")
+    if kind.lower() == "bearer" and value.strip():
+        return value.strip(), False
+    if "token" in request.query_params:
+        return request.query_params["token"], True
+    return request.cookies.get(COOKIE, ""), False
+
+
+class Guard:
+    """The admin app behind a token check (plain ASGI: it also passes lifespan through)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        token, from_query = _presented(request)
+        if not hmac.compare_digest(token.encode(), self.token):
+            message = (
+                "the mock's admin routes need the admin token (--admin-token, default: the first "
+                "--api-key): send 'Authorization: Bearer <token>' (or ?token=<token> once in a browser)"
+            )
+            await JSONResponse({"error": message}, status_code=401)(scope, receive, send)
+            return
+        if not from_query:
+            await self.app(scope, receive, send)
+            return
+
+        async def set_cookie(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                cookie = f"{COOKIE}={token}; Path=/__mock/; HttpOnly; SameSite=Strict"
+                headers = list(message.get("headers") or [])  # type: ignore[call-overload]
+                message = {**message, "headers": [*headers, (b"set-cookie", cookie.encode("latin-1"))]}
+            await send(message)
+
+        await self.app(scope, receive, set_cookie)  # type: ignore[arg-type]
+
+
+def build(mock: Mock) -> ASGIApp:
+    """The admin app, guarded whenever the settings name an admin credential."""
+    app = _routes(mock)
+    token = mock.settings.admin_credential
+    return app if token is None else Guard(app, token)
+
+
+def _routes(mock: Mock) -> Starlette:
     async def list_requests(request: Request) -> Response:
         calls = list(mock.calls)
         operation = request.query_params.get("operation_id")

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from mockserver import admin
 from mockserver.errors import Violation
@@ -63,6 +63,14 @@ async def _read_body(receive: Receive, limit: int, declared: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _declared_size(declared: str | None) -> int:
+    """Content-Length as a number (0 if absent or unreadable: the body read then decides).
+    ASCII digits only (`isdigit` admits "²"); 19 digits or more exceed any limit anyway."""
+    if not declared or not declared.isascii() or not declared.isdigit():
+        return 0
+    return int(declared) if len(declared) < 19 else 2**63
+
+
 def _encode(value: str) -> bytes:
     try:
         return value.encode("latin-1")
@@ -99,6 +107,14 @@ async def _send_stream(reply: Reply, receive: Receive, send: Send) -> None:
     watching = asyncio.ensure_future(watch())
     try:
         await asyncio.wait({pumping, watching}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        # The server is stopping (--graceful-timeout ran out): end the body properly, so the
+        # client sees a complete (if short) answer rather than a connection cut mid-chunk.
+        pumping.cancel()
+        with contextlib.suppress(asyncio.CancelledError, OSError):
+            await pumping
+        with contextlib.suppress(Exception):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         for task in (pumping, watching):
             if not task.done():
@@ -117,7 +133,7 @@ class MockApp:
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
-        self.admin: Starlette = admin.build(mock)
+        self.admin: ASGIApp = admin.build(mock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -132,7 +148,7 @@ class MockApp:
                 incoming_body = await _read_body(
                     receive,
                     self.mock.settings.max_body_bytes,
-                    int(declared) if declared and declared.isdigit() else 0,
+                    _declared_size(declared),
                 )
             except BodyTooLarge as exc:
                 reply = self._too_large(scope, headers, exc.size)

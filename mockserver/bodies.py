@@ -49,8 +49,40 @@ class BodyError(ValueError):
     """The body cannot be read as its media type; the message says why and where."""
 
 
+MAX_DEPTH = 100  # JSON nesting levels accepted; deeper values would exhaust recursive validators
+MAX_DIGITS = 4300  # integer digits accepted: Python's own bound on str -> int conversion
+
+
 def _reject_constant(name: str) -> Any:
     raise BodyError(f"not valid JSON: {name} is not a JSON value")
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise BodyError(f"not valid JSON: an integer of {digits} digits exceeds the limit of {MAX_DIGITS}")
+    return int(text)
+
+
+def _depth(value: JSON) -> int:
+    """How deeply `value` nests arrays and objects (iterative: the value may be deep)."""
+    deepest = 0
+    pending: list[tuple[JSON, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            children: Iterable[JSON] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        level += 1
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
+        pending.extend((child, level) for child in children)
+    return deepest
 
 
 def parse_json(body: bytes) -> JSON:
@@ -63,11 +95,17 @@ def parse_json(body: bytes) -> JSON:
             f"not valid UTF-8: byte 0x{body[exc.start]:02x} at position {exc.start} ({exc.reason})"
         ) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value: JSON = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise BodyError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
-        raise BodyError("not valid JSON: nested too deeply") from None
+        raise BodyError(f"not valid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(value) > MAX_DEPTH:
+        raise BodyError(f"not valid JSON: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+MAX_BOUNDARY = 70  # RFC 2046 section 5.1.1: a boundary has 1 to 70 characters
 
 
 @dataclass
@@ -132,6 +170,10 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part]:
         "on_header_value": on_header_value,
         "on_header_end": on_header_end,
     }
+    if len(boundary) > MAX_BOUNDARY:
+        raise BodyError(
+            f"multipart boundary of {len(boundary)} characters exceeds the limit of {MAX_BOUNDARY} (RFC 2046)"
+        )
     parser = MultipartParser(boundary, callbacks)
     try:
         parser.write(body)

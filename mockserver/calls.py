@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import unquote_plus
 
 from mockserver.errors import Violation
 
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "proxy-authorization", "cookie"})
+# Names that look like they carry a credential, in headers (`X-Auth-Token`, `X-Api-Key`, `Cookie`)
+# and in query strings (`?key=`, `?api_key=`, `?access_token=`).
+_SECRET_NAME = re.compile(r"auth|token|secret|passw|api[-_]?key|session|cookie|signature|^key$", re.I)
+_QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
+
+
+def _hidden(value: str) -> str:
+    scheme, _, secret = value.partition(" ")
+    if not secret:
+        scheme, secret = "", value
+    tail = secret[-4:] if len(secret) > 8 else ""
+    return f"{scheme + ' ' if scheme else ''}***{tail}"
 
 
 def redact(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """Headers as recorded: credentials keep their scheme and last 4 characters only."""
-    out = []
-    for name, value in headers.items():
-        if name in _SECRET_HEADERS and value:
-            scheme, _, secret = value.partition(" ")
-            if not secret:
-                scheme, secret = "", value
-            tail = secret[-4:] if len(secret) > 8 else ""
-            value = f"{scheme + ' ' if scheme else ''}***{tail}"
-        out.append((name, value))
-    return tuple(out)
+    return tuple(
+        (name, _hidden(value) if value and _SECRET_NAME.search(name) else value)
+        for name, value in headers.items()
+    )
+
+
+def redact_query(query: str) -> str:
+    """The query string as recorded: credential-looking parameters keep their last 4 characters."""
+    if not query:
+        return query
+
+    def hide(match: re.Match[str]) -> str:
+        lead, name, value = match.groups()
+        secret = unquote_plus(value)
+        if not secret or not _SECRET_NAME.search(unquote_plus(name)):
+            return match.group(0)
+        return f"{lead}{name}={_hidden(secret)}"
+
+    return _QUERY_PAIR.sub(hide, query)
 
 
 class Call(NamedTuple):

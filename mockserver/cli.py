@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
-import socket
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import NoReturn
 
-import uvicorn
-
-from mockserver.app import MockApp, create_app
+from mockserver import serving
 from mockserver.catalog import CatalogError
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
+from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
 from mockserver.state_sqlite import StateFileError
 
-_SETTINGS_ENV = "VENICE_MOCK_SETTINGS"  # how worker processes receive the parent's settings
-
-
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
               POST /__mock/reset (forget keys, usage, scripts and the log),
-              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios
+              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios;
+              with --api-key they need the admin token: 'Authorization: Bearer TOKEN'
+keys:         an --api-key is the account owner's ADMIN key; keys created through POST /api_keys
+              are ADMIN or INFERENCE, and an INFERENCE key gets 401 on key management and billing
 per request:  'Prefer: code=429' | 'Prefer: example=NAME' | 'Prefer: dynamic=false',
               'X-Mock-Seed: N', 'X-Mock-Pace: ttft=200ms, delay=20ms', 'X-Mock-Fault: NAME',
               'X-Mock-Scenario: NAME'
@@ -52,9 +51,29 @@ def _scenario(text: str) -> str:
     return text.strip()
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag is a short usage line and one error line (argparse's usage lists every flag)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            2, f"usage: {self.prog} [options]  (see {self.prog} --help)\n{self.prog}: error: {message}\n"
+        )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < 86_400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than a day: {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="venice-mock",
+        usage="%(prog)s [options]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Serve a spec-driven fake of the Venice.ai API (or any OpenAPI 3.0/3.1 spec). "
         "Every request is validated against the spec; every answer is valid against it.",
@@ -90,6 +109,12 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="accept only this bearer token (repeatable); without it any non-empty token is accepted",
+    )
+    p.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="token the /__mock/* admin routes require ('Authorization: Bearer TOKEN'; default: the "
+        "first --api-key; without --api-key they are open)",
     )
     p.add_argument(
         "--base-path",
@@ -150,6 +175,28 @@ def parser() -> argparse.ArgumentParser:
         help="largest accepted request body, e.g. 32MiB (default); larger bodies get 413",
     )
     p.add_argument(
+        "--max-header-size",
+        type=_size,
+        default=DEFAULT_HEADER_LIMIT,
+        metavar="SIZE",
+        help="largest request head (request line and headers), e.g. 64KiB (default); larger get 431",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="S",
+        help="seconds a connection may take to send a complete request head (default: %(default)g)",
+    )
+    p.add_argument(
+        "--graceful-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="on SIGTERM/SIGINT, seconds open answers and streams may take to finish before they "
+        "are closed (default: %(default)g)",
+    )
+    p.add_argument(
         "--log-size",
         type=int,
         default=1000,
@@ -164,6 +211,12 @@ def parser() -> argparse.ArgumentParser:
         choices=list(FAULTS),
         help="inject a contract violation into every answer, to prove a contract suite catches it "
         f"(repeatable; per request: 'X-Mock-Fault: NAME'): {', '.join(FAULTS)}",
+    )
+    p.add_argument(
+        "--allow-fault-headers",
+        action="store_true",
+        help="let 'X-Mock-Fault' turn on faults that weaken security (auth-not-enforced) although "
+        "--api-key is set (default: only --fault can)",
     )
     p.add_argument(
         "--scenario",
@@ -204,53 +257,38 @@ def settings_from(args: argparse.Namespace) -> Settings:
         stream_delay_ms=args.stream_delay,
         faults=tuple(args.fault),
         scenarios=tuple(args.scenario),
+        allow_fault_headers=args.allow_fault_headers,
+        admin_token=args.admin_token,
     )
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, announcing the real address (port 0 resolves here) once it listens."""
-
-    def __init__(self, config: uvicorn.Config, mock: Mock) -> None:
-        super().__init__(config)
-        self.mock = mock
-
-    def handle_exit(self, sig: int, frame: Any) -> None:
-        super().handle_exit(sig, frame)
-        # uvicorn re-raises a caught SIGINT/SIGTERM after its graceful shutdown, so the process
-        # would end "killed by signal"; a requested stop is a clean exit (status 0) here.
-        self._captured_signals.clear()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        if self.should_exit or not self.servers:
-            return
-        host, port = self.servers[0].sockets[0].getsockname()[:2]
-        _announce(self.mock, f"http://{_url_host(host)}:{port}")
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _announce(mock: Mock, origin: str) -> None:
-    spec = mock.spec
-    print(
-        f"venice-mock: serving {len(spec.operations)} operations of {spec.title} {spec.version} "
-        f"at {origin}{mock.base_path}",
-        flush=True,
+def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:
+    """The start-up warning for an address other machines can reach (None for loopback)."""
+    if _loopback(host):
+        return None
+    guard = (
+        "--api-key guards the API and the admin routes" if api_keys else "no --api-key: anyone may call it"
     )
+    return f"venice-mock: warning: listening on {host}, reachable beyond this machine ({guard})"
 
 
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
 
 
-def app_from_env() -> MockApp:
-    """Factory for worker processes (uvicorn --workers): settings arrive through the environment."""
-    return create_app(Settings.from_json(os.environ[_SETTINGS_ENV]))
+def spec_warning_lines(warnings: Sequence[object], debug: bool) -> list[str]:
+    """What start-up says about spec warnings: one summary line, each warning only at debug."""
+    if not warnings:
+        return []
+    count = f"{len(warnings)} spec warning{'s' if len(warnings) != 1 else ''}"
+    if debug:
+        return [f"venice-mock: spec warning: {w}" for w in warnings]
+    return [f"venice-mock: {count} (details: --log-level debug or GET /__mock/spec)"]
 
 
 def _one_line(exc: Exception) -> str:
@@ -274,31 +312,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StateFileError as exc:
         print(f"venice-mock: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    for warning in mock.spec.warnings:
-        print(f"venice-mock: spec warning: {warning}", file=sys.stderr)
-    access_log = args.log_level == "debug"
-    if args.workers == 1:
-        config = uvicorn.Config(
-            create_app(mock=mock),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=access_log,
-            lifespan="on",
-        )
-        server = _Server(config, mock)
-        server.run()
-        return 0 if server.started or not server.should_exit else 1
-    os.environ[_SETTINGS_ENV] = settings.to_json()
-    port = args.port or _free_port(args.host)  # workers share one port; it must be known up front
-    _announce(mock, f"http://{_url_host(args.host)}:{port}")
-    uvicorn.run(
-        "mockserver.cli:app_from_env",
-        factory=True,
+    try:
+        sock = serving.listen(args.host, args.port)
+    except serving.ListenError as exc:
+        print(f"venice-mock: error: {exc}", file=sys.stderr)
+        return 2
+    for line in spec_warning_lines(mock.spec.warnings, args.log_level == "debug"):
+        print(line, file=sys.stderr)
+    exposed = exposure_warning(args.host, settings.api_keys)
+    if exposed:
+        print(exposed, file=sys.stderr)
+    serve = serving.Serve(
         host=args.host,
-        port=port,
+        port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        access_log=access_log,
+        header_limit=args.max_header_size,
+        header_timeout=args.header_timeout,
+        graceful_timeout=args.graceful_timeout,
     )
-    return 0
+    with sock:
+        return serving.run(mock, serve, sock)

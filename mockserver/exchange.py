@@ -8,9 +8,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from mockserver.selection import SelectionError
 from mockserver.spec import Operation, Response
 from mockserver.types import JSON, Incoming
 from mockserver.validation import RequestData
@@ -68,11 +70,24 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
+_SEED = re.compile(r"-?[0-9]{1,20}")  # ASCII digits only (`isdigit` admits "²"); 64 bits and a sign
+
+
+def parse_seed(header: str) -> int:
+    """The `X-Mock-Seed` value; a SelectionError (a 400 naming the header) if it is not one."""
+    if _SEED.fullmatch(header.strip()) is None:
+        raise SelectionError(
+            f"X-Mock-Seed: {header[:40]!r} is not an integer of at most 20 ASCII digits "
+            "(e.g. 'X-Mock-Seed: 42')"
+        )
+    return int(header)
+
+
 def request_seed(base: int, operation_id: str, incoming: Incoming, body_key: bytes | None = None) -> int:
     """Same spec + seed + request -> same seed. The per-request `X-Mock-Seed` header replaces `base`;
     `body_key` replaces the raw body when some of its fields must not count (see behaviors)."""
     override = incoming.header("x-mock-seed")
-    if override.lstrip("-").isdigit():
-        base = int(override)
+    if override:
+        base = parse_seed(override)
     body = incoming.body if body_key is None else body_key
     return derive_seed(base, operation_id, incoming.method, incoming.path, incoming.query_string, body)

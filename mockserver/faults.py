@@ -47,29 +47,40 @@ FAULTS: Mapping[str, str] = {
     "csv-missing-column": "CSV answers lose their last column",
 }
 _WAIVED = {"auth-not-enforced": (401,), "invalid-input-accepted": (400, 415)}
+# Faults that weaken security: a request header alone must not turn them on where keys guard
+# the mock (the operator chooses them at start: `--fault NAME` or `--allow-fault-headers`).
+WEAKENING = frozenset({"auth-not-enforced"})
 _IMAGE = re.compile(rb"^(\x89PNG|\xff\xd8\xff|RIFF....WEBP)", re.DOTALL)
 _DATA_URL = re.compile(r"^(data:image/[\w.+-]+;base64,)(.*)$", re.DOTALL)
 
 
-def _split(settings_faults: Sequence[str], header: str) -> tuple[str, ...]:
-    names = [*settings_faults, *(n.strip() for n in header.split(",") if n.strip())]
+def _split(settings_faults: Sequence[str], header: str, weakening: bool = True) -> tuple[str, ...]:
+    from_header = (n.strip() for n in header.split(",") if n.strip())
+    names = [*settings_faults, *(n for n in from_header if weakening or n not in WEAKENING)]
     return tuple(dict.fromkeys(names))
 
 
-def requested(settings_faults: Sequence[str], header: str) -> tuple[str, ...]:
-    """The faults to inject; SelectionError (a 400 in the spec's error shape) for unknown names."""
+def requested(settings_faults: Sequence[str], header: str, weakening: bool = True) -> tuple[str, ...]:
+    """The faults to inject; SelectionError (a 400 in the spec's error shape) for unknown names,
+    and for a security-weakening fault asked for by the header when `weakening` is not allowed."""
     names = _split(settings_faults, header)
     unknown = [n for n in names if n not in FAULTS]
     if unknown:
         raise SelectionError(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}", list(FAULTS))
+    refused = [n for n in names if n in WEAKENING and n not in settings_faults and not weakening]
+    if refused:
+        raise SelectionError(
+            f"fault {', '.join(refused)} weakens security and cannot be chosen per request while "
+            "--api-key guards the mock: start it with --fault NAME or --allow-fault-headers"
+        )
     return names
 
 
-def waives(settings_faults: Sequence[str], header: str, status: int) -> bool:
+def waives(settings_faults: Sequence[str], header: str, status: int, weakening: bool = True) -> bool:
     """Whether a requested fault lets through a request that would be refused with `status`
     (401: auth-not-enforced; 400/415: invalid-input-accepted). Never raises: unknown names are
-    refused by `requested`."""
-    return any(status in _WAIVED.get(name, ()) for name in _split(settings_faults, header))
+    refused by `requested`. Without `weakening`, the header cannot waive security."""
+    return any(status in _WAIVED.get(name, ()) for name in _split(settings_faults, header, weakening))
 
 
 def unsecured(operation: Operation) -> Operation:

@@ -18,8 +18,11 @@ from mockserver.errors import Violation
 from mockserver.spec import Parameter
 from mockserver.types import JSON, Schema
 
-_INT = re.compile(r"^[-+]?\d+$")
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+# Whole strings of ASCII digits (fullmatch: no trailing newline): `\d` would read "٣"
+# (Arabic-Indic three) as 3, which no client means.
+_INT = re.compile(r"[-+]?[0-9]+")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+MAX_DIGITS = 4300  # Python's own bound on str -> int conversion; longer numbers stay text
 _MISSING = object()
 
 
@@ -37,12 +40,14 @@ def _types(schema: Schema) -> Iterator[str]:
 
 
 def _cast(kind: str, text: str) -> Any:
-    if kind == "integer" and _INT.match(text):
+    if len(text) > MAX_DIGITS and kind in ("integer", "number"):
+        return _MISSING  # kept as text, so validation says it is not a number
+    if kind == "integer" and _INT.fullmatch(text):
         return int(text)
-    if kind == "number" and _NUMBER.match(text):
+    if kind == "number" and _NUMBER.fullmatch(text):
         number = float(text)
         if math.isfinite(number):
-            return int(text) if _INT.match(text) else number
+            return int(text) if _INT.fullmatch(text) else number
     if kind == "boolean" and text in ("true", "false"):
         return text == "true"
     if kind == "null" and text == "null":

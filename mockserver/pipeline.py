@@ -7,6 +7,7 @@ encode (gzip/br) -> optional self-check -> account -> record.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator
 from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
 from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
-from mockserver.calls import CallLog, redact
+from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.errors import Violation, error_body
 from mockserver.exchange import Exchange, Reply, request_seed
@@ -38,6 +39,7 @@ from mockserver.synthesis import SynthesisError, Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
 
+logger = logging.getLogger("venice-mock")
 _NO_PREFER = Prefer()
 _CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
@@ -71,6 +73,8 @@ class Mock:
         load_limits(self.services)
         self.scripts = scripts.Scripts()
         self._api_keys = frozenset(self.settings.api_keys)
+        # Where keys guard the mock, a request header alone cannot weaken security (faults.WEAKENING).
+        self._header_may_weaken = self.settings.allow_fault_headers or not self._api_keys
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
         # are a pure function of those, so a repeated GET skips synthesis and encoding.
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
@@ -121,7 +125,9 @@ class Mock:
             operation = match.operation
             verdict = validate_request(operation, incoming, match.path_params, self.authorize)
             fault_header = incoming.header("x-mock-fault")
-            if verdict.status == 401 and faults.waives(self.settings.faults, fault_header, 401):
+            if verdict.status == 401 and faults.waives(
+                self.settings.faults, fault_header, 401, self._header_may_weaken
+            ):
                 verdict = validate_request(faults.unsecured(operation), incoming, match.path_params)
             try:
                 reply = self._respond(operation, incoming, verdict)
@@ -129,12 +135,22 @@ class Mock:
                 reply = json_reply(
                     400, error_body(str(exc), documented=list(exc.documented)), notes=("mock control error",)
                 )
+            except behaviors.Refused as exc:
+                refusal = exc.refusal
+                reply = json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
             except SynthesisError as exc:
                 reply = json_reply(
                     500,
                     error_body(
                         f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
                     ),
+                )
+            except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
+                logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
+                reply = json_reply(
+                    500,
+                    error_body(f"the mock failed to answer {operation.operation_id}: {type(exc).__name__}"),
+                    notes=("mock bug",),
                 )
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
@@ -161,7 +177,7 @@ class Mock:
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
-            query=incoming.query_string,
+            query=redact_query(incoming.query_string),
             operation_id=operation_id,
             status=reply.status,
             violations=violations,
@@ -215,7 +231,7 @@ class Mock:
             time=time.time(),
             method=method,
             path=path,
-            query=query,
+            query=redact_query(query),
             operation_id=None if match is None or isinstance(match, Miss) else match.operation.operation_id,
             status=reply.status,
             violations=(violation,),
@@ -239,10 +255,21 @@ class Mock:
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
-        injected = faults.requested(self.settings.faults, incoming.header("x-mock-fault"))
-        if verdict.violations and not faults.waives(injected, "", verdict.status):
+        # Who you are comes first: credentials (401), then the key's type, before any mock control.
+        if verdict.status == 401:
             return violation_reply(verdict.status, verdict.violations)
         behavior = self.behavior(op.operation_id)
+        if behavior is not None and behavior.permit is not None:
+            denied = behavior.permit(op, verdict.data, self.services)
+            if denied is not None:
+                return json_reply(denied.status, error_body(denied.message), list(denied.headers.items()))
+        injected = faults.requested(
+            self.settings.faults, incoming.header("x-mock-fault"), self._header_may_weaken
+        )
+        if verdict.violations and not faults.waives(injected, "", verdict.status):
+            return violation_reply(verdict.status, verdict.violations)
+        if "x-mock-pace" in incoming.headers:
+            streaming.pacing(self.settings, incoming)  # malformed: a 400 even for a JSON answer
         prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
         # A forced status (Prefer: code=) answers a contract-valid request even if its content
         # would be refused (unknown model, ...): the test asked for that status.

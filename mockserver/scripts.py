@@ -9,6 +9,7 @@ But a scripted body (or stream event) is checked against the spec when it is scr
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 SSE_TYPE = "text/event-stream"
 MAX_DELAY = 60.0  # seconds; a typo must not hang a test run
 _NO_BODY: Any = object()
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field names
+_UNSENDABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # field values: HTAB is the only control allowed
 
 
 class ScriptError(MockServerError, ValueError):
@@ -118,6 +123,13 @@ class Scripts:
         for name in names:
             if name not in scenarios.SCENARIOS:
                 raise ScriptError(f"unknown scenario {name!r}; known: {', '.join(scenarios.SCENARIOS)}")
+        for name, value in (headers or {}).items():
+            if not _TOKEN.fullmatch(str(name)) or _UNSENDABLE.search(str(value)):
+                # CR/LF would split the header block (and h11 refuses the answer mid-way).
+                raise ScriptError(
+                    f"header {str(name)[:40]!r}: {str(value)[:40]!r} cannot be sent: a header name is an "
+                    "HTTP token and a value has no CR, LF or other control character"
+                )
         items = None if stream is None else tuple(stream)
         raw = items is not None and any(isinstance(i, (bytes, str)) for i in items)
         scripted = Scripted(

@@ -35,8 +35,9 @@ def parse_prefer(header: str) -> Prefer:
         key, _, value = token.strip().partition("=")
         key, value = key.strip().lower(), value.strip().strip('"')
         if key == "code":
-            if not value.isdigit():
-                raise SelectionError(f"Prefer: code={value!r} is not a status code")
+            # Three ASCII digits: `isdigit` admits "²", and 5,000 digits are no status either.
+            if len(value) != 3 or not value.isascii() or not value.isdigit():
+                raise SelectionError(f"Prefer: code={value[:40]!r} is not a status code")
             code = int(value)
         elif key == "example":
             example = value

@@ -30,6 +30,14 @@ class Settings:
     stream_delay_ms: float = 0.0  # streams: wait between events
     faults: tuple[str, ...] = ()  # contract violations to inject into every answer (see faults.py)
     scenarios: tuple[str, ...] = ()  # resilience scenarios, "NAME" or "NAME:PROBABILITY" (scenarios.py)
+    # X-Mock-Fault may name security-weakening faults (auth-not-enforced) even with api_keys set.
+    allow_fault_headers: bool = False
+    admin_token: str | None = None  # guards /__mock/*; None: the first api key (open without keys)
+
+    @property
+    def admin_credential(self) -> str | None:
+        """The token /__mock/* requires, if any: without keys configured the routes stay open."""
+        return self.admin_token or (self.api_keys[0] if self.api_keys else None)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -8,6 +8,7 @@ limits, which key may do what) is decided by the behaviors (keys, billing, ratel
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -25,10 +26,17 @@ USAGE_KEPT = 10_000  # in memory only: the newest entries kept, so a long run's 
 REFUSALS_KEPT = 50  # GET /api_keys/rate_limits/log "returns the last 50"
 
 
+def secret_hash(secret: str) -> str:
+    """What a store keeps of a key's secret: its SHA-256. The API shows the secret once, when the
+    key is created; neither the stores nor a state file on disk can show it again."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     id: str
-    secret: str
+    secret_hash: str  # see secret_hash()
+    last6: str  # the secret's last six characters, as listings show them
     api_key_type: str  # "INFERENCE" or "ADMIN"
     description: str
     created_at: str  # RFC 3339
@@ -99,7 +107,9 @@ Bill = Callable[[Mapping[str, float]], Sequence[UsageEntry]]
 
 
 class State(Protocol):
-    def add_key(self, key: ApiKey) -> None: ...
+    # False (and nothing stored) when `max_active` keys exist already: checked and stored in one
+    # step, so concurrent creations (threads, worker processes) cannot pass the limit together.
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool: ...
     def api_keys(self) -> list[ApiKey]: ...  # in creation order
     def key(self, key_id: str) -> ApiKey | None: ...
     def key_for(self, secret: str) -> ApiKey | None: ...
@@ -124,7 +134,7 @@ class MemoryState:
         self.clock = clock  # for key expiry, which `key_status` decides
         self._lock = threading.Lock()
         self._keys: dict[str, ApiKey] = {}
-        self._by_secret: dict[str, str] = {}
+        self._by_secret: dict[str, str] = {}  # secret hash -> key id
         self._revoked: set[str] = set()
         self._usage: deque[UsageEntry] = deque(maxlen=USAGE_KEPT)
         self._spent: dict[str, float] = {}
@@ -132,10 +142,13 @@ class MemoryState:
         self._counters: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
         self._refusals: deque[RateLimitEvent] = deque(maxlen=REFUSALS_KEPT)
 
-    def add_key(self, key: ApiKey) -> None:
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         with self._lock:
+            if max_active is not None and len(self._keys) >= max_active:
+                return False
             self._keys[key.id] = key
-            self._by_secret[key.secret] = key.id
+            self._by_secret[key.secret_hash] = key.id
+            return True
 
     def api_keys(self) -> list[ApiKey]:
         return list(self._keys.values())
@@ -144,7 +157,7 @@ class MemoryState:
         return self._keys.get(key_id)
 
     def key_for(self, secret: str) -> ApiKey | None:
-        key_id = self._by_secret.get(secret)
+        key_id = self._by_secret.get(secret_hash(secret))
         return self._keys.get(key_id) if key_id is not None else None
 
     def delete_key(self, key_id: str) -> bool:
@@ -152,12 +165,12 @@ class MemoryState:
             key = self._keys.pop(key_id, None)
             if key is None:
                 return False
-            del self._by_secret[key.secret]
-            self._revoked.add(key.secret)
+            del self._by_secret[key.secret_hash]
+            self._revoked.add(key.secret_hash)
             return True
 
     def key_status(self, secret: str) -> KeyStatus | None:
-        if secret in self._revoked:
+        if secret_hash(secret) in self._revoked:
             return "revoked"
         key = self.key_for(secret)
         if key is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -31,17 +32,18 @@ from mockserver.state import (
     RateWindow,
     UsageEntry,
     UsageQuery,
+    secret_hash,
 )
 
 BUSY_TIMEOUT_MS = 5000
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2  # 2: keys stored as SHA-256 hashes (1 kept the secrets themselves)
 # Columns are named after the dataclass fields they hold; mappings and Inference are JSON text.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY, secret TEXT NOT NULL UNIQUE, api_key_type TEXT NOT NULL,
+    id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, last6 TEXT NOT NULL, api_key_type TEXT NOT NULL,
     description TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT,
     consumption_limit TEXT NOT NULL, last_used_at TEXT);
-CREATE TABLE IF NOT EXISTS revoked_secrets (secret TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS revoked_secrets (secret_hash TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS usage (
     timestamp REAL NOT NULL, sku TEXT NOT NULL, units REAL NOT NULL, price_usd REAL NOT NULL,
     amount REAL NOT NULL, currency TEXT NOT NULL, notes TEXT NOT NULL, key_id TEXT, inference TEXT,
@@ -78,6 +80,7 @@ class SqliteState:
         # client runs the app in a worker thread); the lock serializes this process's use of it.
         self._lock = threading.Lock()
         try:
+            _create_private(path)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -85,7 +88,10 @@ class SqliteState:
             with self._write() as db:  # workers start together: one of them creates the tables
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version not in (0, _SCHEMA_VERSION):
-                    raise StateFileError(f"{path}: state version {version}, expected {_SCHEMA_VERSION}")
+                    raise StateFileError(
+                        f"{path}: state version {version}, expected {_SCHEMA_VERSION} (a file of an "
+                        "older venice-mock: delete it or choose another --state-file)"
+                    )
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -108,10 +114,15 @@ class SqliteState:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
-    def add_key(self, key: ApiKey) -> None:
+    def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         row = {**asdict(key), "consumption_limit": json.dumps(dict(key.consumption_limit))}
-        with self._write() as db:
+        with self._write() as db:  # BEGIN IMMEDIATE: the count and the insert see no other writer
+            if max_active is not None:
+                count = int(db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+                if count >= max_active:
+                    return False
             db.execute(_insert("api_keys", _KEY_FIELDS), row)
+        return True
 
     def api_keys(self) -> list[ApiKey]:
         return [
@@ -123,21 +134,24 @@ class SqliteState:
         return _key(rows[0]) if rows else None
 
     def key_for(self, secret: str) -> ApiKey | None:
-        rows = self._rows(f"SELECT {', '.join(_KEY_FIELDS)} FROM api_keys WHERE secret = ?", secret)
+        rows = self._rows(
+            f"SELECT {', '.join(_KEY_FIELDS)} FROM api_keys WHERE secret_hash = ?", secret_hash(secret)
+        )
         return _key(rows[0]) if rows else None
 
     def delete_key(self, key_id: str) -> bool:
         with self._write() as db:
-            row = db.execute("DELETE FROM api_keys WHERE id = ? RETURNING secret", (key_id,)).fetchone()
+            row = db.execute("DELETE FROM api_keys WHERE id = ? RETURNING secret_hash", (key_id,)).fetchone()
             if row is not None:
-                db.execute("INSERT OR IGNORE INTO revoked_secrets (secret) VALUES (?)", (row[0],))
+                db.execute("INSERT OR IGNORE INTO revoked_secrets (secret_hash) VALUES (?)", (row[0],))
         return row is not None
 
     def key_status(self, secret: str) -> KeyStatus | None:
         key = self.key_for(secret)
         if key is not None:
             return "expired" if key.expired(self.clock()) else "active"
-        return "revoked" if self._rows("SELECT 1 FROM revoked_secrets WHERE secret = ?", secret) else None
+        revoked = self._rows("SELECT 1 FROM revoked_secrets WHERE secret_hash = ?", secret_hash(secret))
+        return "revoked" if revoked else None
 
     def touch_key(self, key_id: str, when: str) -> None:
         with self._write() as db:
@@ -237,6 +251,17 @@ class SqliteState:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _create_private(path: str) -> None:
+    """Create the file readable by its owner only (0600) before SQLite opens it: it holds key
+    hashes, usage and limits. SQLite gives its -wal and -shm files the same permissions."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StateFileError(f"cannot use {path} as the state file: {exc.strerror}") from exc
 
 
 def _key(row: Sequence[Any]) -> ApiKey:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from mockserver.rendering import dump_json
+from mockserver.selection import SelectionError
 from mockserver.settings import Settings
 from mockserver.types import JSON, Incoming
 
@@ -24,13 +25,24 @@ class Pacing:
     delay: float = 0.0  # seconds between events
 
 
-_PACE_TOKEN = re.compile(r"(ttft|delay)\s*=\s*(\d+(?:\.\d+)?)\s*(ms|s)?")
+# ASCII digits, at most 12 before the point: `\d` would admit "٣", and the values are bounded anyway.
+_PACE_TOKEN = re.compile(r"(ttft|delay)\s*=\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(ms|s)?")
 
 
 def pacing(settings: Settings, incoming: Incoming) -> Pacing:
-    """The settings' pacing, overridden per request by `X-Mock-Pace: ttft=200ms, delay=20ms`."""
+    """The settings' pacing, overridden per request by `X-Mock-Pace: ttft=200ms, delay=20ms`.
+    A malformed header is a SelectionError (a 400 naming it), not silently ignored."""
     ttft, delay = settings.stream_ttft_ms / 1000, settings.stream_delay_ms / 1000
-    for name, number, unit in _PACE_TOKEN.findall(incoming.header("x-mock-pace")):
+    header = incoming.header("x-mock-pace")
+    tokens = [t.strip() for t in header.split(",") if t.strip()] if header else []
+    for token in tokens:
+        matched = _PACE_TOKEN.fullmatch(token)
+        if matched is None:
+            raise SelectionError(
+                f"X-Mock-Pace: {token[:40]!r} is not 'ttft=N[ms|s]' or 'delay=N[ms|s]' "
+                "(e.g. 'X-Mock-Pace: ttft=200ms, delay=20ms')"
+            )
+        name, number, unit = matched.groups()
         seconds = float(number) / (1 if unit == "s" else 1000)
         if name == "ttft":
             ttft = seconds

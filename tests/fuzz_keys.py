@@ -17,7 +17,7 @@ from typing import Any
 from schemathesis.generation import GenerationMode
 
 from mockserver import Mock
-from mockserver.state import ApiKey
+from mockserver.state import ApiKey, secret_hash
 from mockserver.timestamps import parse_instant, rfc3339
 
 
@@ -32,6 +32,9 @@ def name_real_keys_and_days(case: Any, mock: Mock) -> None:
             real = "2031-01-01" if len(expiry) == len("2031-01-01") else "2031-01-01T00:00:00Z"
             case.body = {**case.body, "expiresAt": real}
     elif label == "DELETE /api_keys":
-        key = ApiKey(str(uuid.uuid4()), secrets.token_urlsafe(30), "INFERENCE", "fuzz", rfc3339(time.time()))
+        secret = secrets.token_urlsafe(30)
+        key = ApiKey(
+            str(uuid.uuid4()), secret_hash(secret), secret[-6:], "INFERENCE", "fuzz", rfc3339(time.time())
+        )
         mock.services.state.add_key(key)
         case.query = {**(case.query or {}), "id": key.id}

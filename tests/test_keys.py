@@ -184,7 +184,9 @@ def test_web3_tokens_and_keys(api: CheckedClient) -> None:
 
 def test_reset_forgets_keys(api: CheckedClient) -> None:
     key = api.create_key("admin")
-    assert api.client.post("/__mock/reset").status_code == 204
+    assert api.client.post("/__mock/reset").status_code == 401  # keys configured: admin token needed
+    assert len(listing(api)) == 1
+    assert api.client.post("/__mock/reset", headers={"Authorization": "Bearer admin"}).status_code == 204
     assert listing(api) == []
     assert api.call("GET", "/api_keys", token=key["apiKey"]).status_code == 401  # unknown, not --api-key
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from mockserver.state import (
     UsageEntry,
     UsageQuery,
     open_state,
+    secret_hash,
 )
 from mockserver.state_sqlite import SqliteState, StateFileError
 from mockserver.timestamps import parse_instant, rfc3339
@@ -42,7 +45,8 @@ class Clock:
 def key(n: int, **overrides: object) -> ApiKey:
     values: dict[str, object] = {
         "id": f"id-{n}",
-        "secret": f"secret-{n}-abcdef",
+        "secret_hash": secret_hash(f"secret-{n}-abcdef"),
+        "last6": "abcdef",
         "api_key_type": "INFERENCE",
         "description": f"key {n}",
         "created_at": rfc3339(NOW),
@@ -300,3 +304,21 @@ def test_instants_read_as_rfc3339(text: str, expected: str) -> None:
 )
 def test_impossible_instants_are_none(text: str) -> None:
     assert parse_instant(text) is None
+
+
+def test_the_key_limit_holds_under_concurrent_creation(store: StoreFactory, tmp_path: Path) -> None:
+    # Memory: one store, many threads. SQLite: a store per thread on one file, as worker
+    # processes have (each its own connection).
+    shared = store(Clock())
+    stores = [shared if isinstance(shared, MemoryState) else store(Clock()) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def create(worker: int) -> list[bool]:
+        barrier.wait()
+        return [stores[worker].add_key(key(worker * 100 + n), max_active=5) for n in range(10)]
+
+    with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+        results = [ok for batch in pool.map(create, range(len(stores))) for ok in batch]
+    assert results.count(True) == 5
+    assert len(shared.api_keys()) == 5
+    assert shared.add_key(key(999)) is True  # no limit given: mock control may exceed it

@@ -76,7 +76,8 @@ def worker_logs(base_url: str, phase: str, attempts: int = 60) -> list[frozenset
     connection per request, so the kernel hands them to either worker."""
     logs: set[frozenset[str]] = set()
     for _ in range(attempts):
-        calls = httpx.get(f"{origin(base_url)}/__mock/requests", timeout=10).json()
+        # The admin routes need the admin token (the first --api-key) when keys are configured.
+        calls = httpx.get(f"{origin(base_url)}/__mock/requests", headers=auth("admin"), timeout=10).json()
         logs.add(
             frozenset(
                 c["headers"]["x-probe"] for c in calls if c["headers"].get("x-probe", "").startswith(phase)

@@ -7,6 +7,8 @@ spec: tests/test_selfcheck.py and each area's tests validate what they produce.
 
 Hooks, all optional, called by mockserver.pipeline:
   implied(op, request)            media type the request implies (return_binary -> image/png)
+  permit(op, request, services)   who may call it (an INFERENCE key on an admin route: 401); runs
+                                  before any `Prefer` choice, so Prefer never changes who you are
   check(op, request, services)    semantic violations (unknown model, ...) answered with 400
   build(ex, services)             the whole JSON body of a 2xx, instead of synthesizing one first
   refine(ex, value, services)     the synthesized (or built) JSON body -> the meaningful one
@@ -58,11 +60,22 @@ class Refusal:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class Refused(Exception):
+    """Raised by a build hook whose refusal depends on a state change made in the same step (the
+    key limit: checked and stored atomically); the pipeline answers it like an admit refusal."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 Admit = Callable[[Exchange, "Services"], "Refusal | None"]
+Permit = Callable[[Operation, RequestData, "Services"], "Refusal | None"]
 
 
 @dataclass(frozen=True, slots=True)
 class Behavior:
+    permit: Permit | None = None
     implied: Implied | None = None
     check: Check | None = None
     build: Build | None = None
@@ -77,7 +90,7 @@ class Behavior:
 
 
 def combine(parts: Sequence[Behavior]) -> Behavior:
-    """One Behavior from several: first answer wins for implied/events/binary/admit; checks and
+    """One Behavior from several: first answer wins for implied/events/binary/admit/permit; checks and
     headers add up; refinements chain; every account hook runs."""
     if len(parts) == 1:
         return parts[0]
@@ -108,6 +121,9 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
     def admit(ex: Exchange, services: Services) -> Refusal | None:
         return next((r for p in parts if p.admit and (r := p.admit(ex, services))), None)
 
+    def permit(op: Operation, request: RequestData, services: Services) -> Refusal | None:
+        return next((r for p in parts if p.permit and (r := p.permit(op, request, services))), None)
+
     def account(ex: Exchange, value: JSON, services: Services) -> None:
         for p in parts:
             if p.account:
@@ -117,6 +133,7 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
         return any(getattr(p, name) is not None for p in parts)
 
     return Behavior(
+        permit=permit if has("permit") else None,
         implied=implied if has("implied") else None,
         check=check if has("check") else None,
         build=first("build"),

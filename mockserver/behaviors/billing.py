@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver import streaming
 from mockserver.behaviors import Behavior
-from mockserver.behaviors.keys import admit_admin, caller
+from mockserver.behaviors.keys import caller, permit_admin
 from mockserver.behaviors.limits import load_limits
 from mockserver.behaviors.ratelimits import OPERATION_TYPES, call_model
 from mockserver.catalog import KINDS_BY_TYPE, PRICE_KINDS, Catalog, Model
@@ -209,5 +209,5 @@ def _headers(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON
 
 BEHAVIORS: Mapping[str, Behavior] = {
     **{op: Behavior(account=_account) for op in OPERATION_TYPES},
-    "getBillingUsage": Behavior(admit=admit_admin, build=_listing, headers=_headers),
+    "getBillingUsage": Behavior(permit=permit_admin, build=_listing, headers=_headers),
 }

@@ -13,10 +13,12 @@ the same seeded picture: the header is what clients branch on.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
 from mockserver import formats
@@ -173,10 +175,26 @@ class _Unusable(ValueError):
     """The `image` field holds no usable image; the message is the whole violation text."""
 
 
-@lru_cache(maxsize=8)
+_INSPECTED: OrderedDict[bytes, ImageInfo] = OrderedDict()  # by the upload's digest, newest last
+_INSPECTED_KEPT = 8
+_INSPECTED_LOCK = threading.Lock()
+
+
 def _inspect(data: bytes) -> ImageInfo:
-    # check() and binary() both need the size: a large upload is decoded once.
-    return inspect_image(data)
+    """check() and binary() both need the size: a large upload is decoded once. The memo is keyed
+    by a digest of the bytes and holds sizes only, never the upload itself (an lru_cache on the
+    bytes kept eight 30 MB uploads alive after their answers)."""
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    with _INSPECTED_LOCK:
+        known = _INSPECTED.get(digest)
+    if known is not None:
+        return known
+    info = inspect_image(data)
+    with _INSPECTED_LOCK:
+        _INSPECTED[digest] = info
+        while len(_INSPECTED) > _INSPECTED_KEPT:
+            _INSPECTED.popitem(last=False)
+    return info
 
 
 def _measured(request: RequestData) -> ImageInfo:

@@ -5,11 +5,12 @@ Who is calling: a key created through the API is itself; any other accepted toke
 or any token when the mock runs without one) stands for the account owner's own key, with a stable
 id derived from the token, so rate limits and logs can name it.
 
-Mock control wins over Venice rules that depend on state or on rules outside the schema (admin-
-only operations, a missing `id`, impossible dates, creation limits): a request that forces its
-status (`Prefer: code=...`) is not refused by them, so every documented answer stays reachable.
-Only an unknown key id is refused regardless, by the `check` hook, which runs before a forced
-status is looked at (as for an unknown model).
+Mock control wins over Venice rules that depend on state or on rules outside the schema (a
+missing `id`, impossible dates, creation limits): a request that forces its status (`Prefer:
+code=...`) is not refused by them, so every documented answer stays reachable. Who may call an
+admin-only operation is never mock control: the `permit` hook refuses an INFERENCE key before
+any `Prefer` is read, so `Prefer: code=200` cannot make an INFERENCE key create an ADMIN key.
+An unknown key id is refused regardless too, by the `check` hook (as for an unknown model).
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mockserver.behaviors import Behavior, Refusal
+from mockserver.behaviors import Behavior, Refusal, Refused
 from mockserver.behaviors.limits import WINDOW_SECONDS, load_limits
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
 from mockserver.selection import parse_prefer
 from mockserver.spec import Operation
-from mockserver.state import ApiKey, RateWindow
+from mockserver.state import ApiKey, RateWindow, secret_hash
 from mockserver.timestamps import parse_instant, rfc3339
 from mockserver.types import JSON
 from mockserver.validation import RequestData
@@ -115,27 +116,24 @@ def _limits_of(body: Mapping[str, Any]) -> dict[str, float | None]:
     return {c: given[c] for c in LIMIT_CURRENCIES if c in given}
 
 
-def _admin_only(ex: Exchange, services: Services) -> Refusal | None:
-    key = caller(ex.request, services).key
+def permit_admin(op: Operation, request: RequestData, services: Services) -> Refusal | None:
+    """Admin operations (key management, billing): an INFERENCE key gets 401, whatever it prefers."""
+    key = caller(request, services).key
     if key is None or key.api_key_type == "ADMIN":
         return None
-    label = ex.operation.label
-    message = f"Authentication failed: {label} needs an ADMIN API key; this is an {key.api_key_type} key"
+    message = f"Authentication failed: {op.label} needs an ADMIN API key; this is an {key.api_key_type} key"
     return Refusal(401, message)
 
 
 def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
     if forced(ex):
         return None
-    refusal = _admin_only(ex, services)
-    if refusal is not None:
-        return refusal
     expiry = _body(ex.request).get("expiresAt")
     if isinstance(expiry, str) and expiry and parse_instant(expiry) is None:
         return Refusal(400, f"Invalid request parameters: expiresAt: {expiry!r} is not a real date")
     limits = load_limits(services)
-    if len(services.state.api_keys()) >= limits.max_active_keys:
-        return Refusal(400, f"Invalid request parameters: at most {limits.max_active_keys} active API keys")
+    if len(services.state.api_keys()) >= limits.max_active_keys:  # early, before the rate window
+        return _too_many(limits.max_active_keys)
     clock = services.clock()
     window = RateWindow("account|createApiKey|RPM", clock // 60 * 60, limits.key_creation_rpm)
     if services.state.take([window]) is None:
@@ -145,19 +143,30 @@ def _admit_create(ex: Exchange, services: Services) -> Refusal | None:
     return Refusal(429, message, {"retry-after": str(retry)})
 
 
-def _new_key(services: Services, body: Mapping[str, Any], description: str) -> JSON:
+def _too_many(limit: int) -> Refusal:
+    return Refusal(400, f"Invalid request parameters: at most {limit} active API keys")
+
+
+def _new_key(ex: Exchange, services: Services, body: Mapping[str, Any], description: str) -> JSON:
+    secret = secrets.token_urlsafe(30)
     key = ApiKey(
         id=str(uuid.uuid4()),
-        secret=secrets.token_urlsafe(30),
+        secret_hash=secret_hash(secret),
+        last6=secret[-6:],
         api_key_type=str(body.get("apiKeyType", "INFERENCE")),
         description=str(body.get("description", description)),
         created_at=now(services),
         expires_at=normalised_expiry(body.get("expiresAt")),
         consumption_limit=_limits_of(body),
     )
-    services.state.add_key(key)
+    # The limit again, atomically with the insert: the check in admit alone let concurrent
+    # creations (several workers on one state file) pass it together.
+    limit = None if forced(ex) else load_limits(services).max_active_keys
+    if not services.state.add_key(key, limit):
+        assert limit is not None
+        raise Refused(_too_many(limit))
     data = {
-        "apiKey": key.secret,  # shown this once; listings carry only the last six characters
+        "apiKey": secret,  # shown this once: the store keeps its hash and last six characters
         "apiKeyType": key.api_key_type,
         "consumptionLimit": dict(key.consumption_limit),
         "description": key.description,
@@ -168,7 +177,7 @@ def _new_key(services: Services, body: Mapping[str, Any], description: str) -> J
 
 
 def _create(ex: Exchange, services: Services) -> JSON:
-    return _new_key(services, _body(ex.request), "")
+    return _new_key(ex, services, _body(ex.request), "")
 
 
 def _list(ex: Exchange, services: Services) -> JSON:
@@ -184,7 +193,7 @@ def _list(ex: Exchange, services: Services) -> JSON:
                 "description": key.description,
                 "expiresAt": key.expires_at,
                 "id": key.id,
-                "last6Chars": key.secret[-6:],
+                "last6Chars": key.last6,
                 "lastUsedAt": key.last_used_at,
                 "usage": {
                     "trailingSevenDays": {c: f"{used.get(c.upper(), 0.0):.4f}" for c in LIMIT_CURRENCIES}
@@ -212,7 +221,7 @@ def _admit_delete(ex: Exchange, services: Services) -> Refusal | None:
         # The spec marks `id` optional, so this is not a schema violation: it is refused here,
         # where a forced status (the self-check's `Prefer: code=200`) can still get its answer.
         return Refusal(400, "Invalid request parameters: id: required: the id of the API key to delete")
-    return _admin_only(ex, services)
+    return None
 
 
 def _delete(ex: Exchange, services: Services) -> JSON:
@@ -234,7 +243,7 @@ def _web3_token(ex: Exchange, services: Services) -> JSON:
 
 
 def _web3_create(ex: Exchange, services: Services) -> JSON:
-    return _new_key(services, _body(ex.request), "Web3 API Key")
+    return _new_key(ex, services, _body(ex.request), "Web3 API Key")
 
 
 def _touch(ex: Exchange, value: JSON, services: Services) -> None:
@@ -244,15 +253,12 @@ def _touch(ex: Exchange, value: JSON, services: Services) -> None:
         services.state.touch_key(key.id, now(services))
 
 
-def admit_admin(ex: Exchange, services: Services) -> Refusal | None:
-    """Admin operations (key management, billing): an INFERENCE key gets 401."""
-    return None if forced(ex) else _admin_only(ex, services)
-
-
 _OWN: dict[str, Behavior] = {
-    "createApiKey": Behavior(admit=_admit_create, build=_create, account=_touch),
-    "getApiKeys": Behavior(admit=admit_admin, build=_list, account=_touch),
-    "deleteApiKey": Behavior(check=_check_delete, admit=_admit_delete, build=_delete, account=_touch),
+    "createApiKey": Behavior(permit=permit_admin, admit=_admit_create, build=_create, account=_touch),
+    "getApiKeys": Behavior(permit=permit_admin, build=_list, account=_touch),
+    "deleteApiKey": Behavior(
+        permit=permit_admin, check=_check_delete, admit=_admit_delete, build=_delete, account=_touch
+    ),
     "getApiKeyGenerateWeb3Key": Behavior(build=_web3_token, account=_touch),
     "postApiKeyGenerateWeb3Key": Behavior(build=_web3_create, account=_touch),
 }
