@@ -3,6 +3,8 @@ the rule, never a failure; and a rule forgives nothing beyond what it names."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 import requests
@@ -11,7 +13,7 @@ from contracts.checks.reader import Body
 from contracts.failures import Failure
 from contracts.server.gaps import RULES, forgive, which_gap
 from contracts.server.transport import Call
-from mockserver import Spec
+from mockserver import Operation, Spec
 
 ACCEPTANCE = Failure("positive_data_acceptance", "Rejected positive data", "2xx", "400")
 STATUS = Failure("status_code_conformance", "Undocumented HTTP status code", "200, 500", "400")
@@ -29,8 +31,15 @@ def test_the_rules_are_listed_with_what_they_say() -> None:
     assert all(rule.says for rule in RULES)
 
 
+def unrequired(op: Operation) -> Operation:
+    """The operation as swagger.yaml alone states it: `requestBody.required` unset (the bundled
+    overlay says `required: true`; a newer or another spec may not)."""
+    assert op.request_body is not None
+    return dataclasses.replace(op, request_body=dataclasses.replace(op.request_body, required=False))
+
+
 def test_a_bodiless_post_refused_in_the_error_shape_is_a_note(spec: Spec) -> None:
-    chat = spec.operation("createChatCompletion")
+    chat = unrequired(spec.operation("createChatCompletion"))
     call = answer(400, b'{"error": "body required", "details": {}}')
     kept, note = forgive(chat, False, call, "positive", [ACCEPTANCE])
     assert kept == []
@@ -41,16 +50,18 @@ def test_a_bodiless_post_refused_in_the_error_shape_is_a_note(spec: Spec) -> Non
 
 
 def test_a_bodiless_refusal_without_the_error_shape_stays_a_failure(spec: Spec) -> None:
-    chat = spec.operation("createChatCompletion")
+    chat = unrequired(spec.operation("createChatCompletion"))
     shape = Failure("error_shape", "400 body is not valid JSON", "{...}", "oops")
     call = answer(400, b"oops", "text/plain")
     assert forgive(chat, False, call, "positive", [ACCEPTANCE, shape]) == ([ACCEPTANCE, shape], "")
 
 
 def test_a_refused_body_that_was_sent_is_no_bodiless_gap(spec: Spec) -> None:
-    chat = spec.operation("createChatCompletion")
+    chat = unrequired(spec.operation("createChatCompletion"))
     call = answer(400, b'{"error": "messages: too short"}')
     assert which_gap(chat, True, call, "positive", []) is None
+    required = spec.operation("createChatCompletion")  # the overlay's contract: a body is required
+    assert which_gap(required, False, call, "positive", []) is None
 
 
 def test_an_unknown_model_refused_is_a_semantic_note(spec: Spec) -> None:

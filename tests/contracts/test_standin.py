@@ -8,6 +8,7 @@ reported. A fault counts as found only when a failure names it: the whole failur
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,7 +18,8 @@ from contracts.checks.reader import Limits
 from contracts.failures import Failure
 from contracts.server.results import SuiteOptions, SuiteResult
 from contracts.server.runner import run_suite
-from mockserver import Spec
+from mockserver import Spec, load_spec
+from mockserver.bundled import bundled
 from tests.conftest import LiveServer
 from tests.contracts.standin import ADMIN, StandIn
 
@@ -197,8 +199,14 @@ def test_all_faults_at_once_are_all_reported(spec: Spec) -> None:
     assert len(keys) == len(set(keys)), "a finding is reported once"
 
 
-def test_a_server_that_refuses_bodiless_posts_is_not_failed_for_it(spec: Spec) -> None:
-    """swagger.yaml leaves requestBody.required unset; every real server refuses an empty POST."""
+def test_a_server_that_refuses_bodiless_posts_is_not_failed_for_it(tmp_path: Path) -> None:
+    """swagger.yaml leaves requestBody.required unset (the bundled overlay sets it; a contract
+    without that line does not); every real server refuses an empty POST all the same."""
+    overlay = bundled("fixtures").joinpath("overlay.yaml").read_text(encoding="utf-8")
+    assert "requestBody: {required: true}" in overlay
+    literal = tmp_path / "overlay.yaml"
+    literal.write_text(overlay.replace("requestBody: {required: true}", "requestBody: {required: false}"))
+    spec = load_spec(overlays=[literal], default_overlay=False)
     result = run(spec, set(), refuse_bodiless=True, operations=("createChatCompletion", "createApiKey"))
     assert result.failures == ()
     notes = [w for op in result.operations for w in op.warnings]
