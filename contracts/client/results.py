@@ -21,6 +21,7 @@ class ClientOptions:
     phases: tuple[str, ...] = PHASES
     scenarios: tuple[str, ...] = SCENARIOS
     slow_first_byte: float = 1.0  # seconds the slow-first-byte scenario holds the first byte
+    time_budget: float = 60.0  # seconds of exploring per operation and target, past its explicit cases
     spec: Spec | None = None  # default: the bundled spec
 
 

@@ -103,7 +103,10 @@ class Runner:
             return request_findings(self.h, op, case["arguments"], outcome.calls, outcome.result)
 
         seed = _seed(self.options.seed, op.operation_id, "requests")
-        self._record(report, explore(drawn, judge, explicit, self.options.max_examples, seed))
+        self._record(report, explore(drawn, judge, explicit, self.options.max_examples, seed, self._until()))
+
+    def _until(self) -> float:
+        return time.monotonic() + self.options.time_budget
 
     def _guarded(self, report: OperationReport, what: str, run: Callable[[], None]) -> None:
         """Run one target; one the spec gives no values for is reported as not exercised."""
@@ -130,7 +133,7 @@ class Runner:
         # Error answers are small and alike: their explicit ends are enough.
         examples = self.options.max_examples if status < 400 else 0
         seed = _seed(self.options.seed, op.operation_id, status, media_type)
-        self._record(report, explore(drawn, judge, explicit, examples, seed))
+        self._record(report, explore(drawn, judge, explicit, examples, seed, self._until()))
 
     def _resilience(self, op: Operation, report: OperationReport) -> None:
         for scenario in self.options.scenarios:
@@ -142,7 +145,8 @@ class Runner:
             assert report.coverage is not None
             report.coverage.record(op.operation_id, outcome, case["scripts"])
             findings, observation = judge_scenario(self.h, op, case, outcome)
-            report.findings += [f.with_case(case) for f in findings]
+            report.notes += [f for f in findings if f.attribution == "allowed" and f not in report.notes]
+            report.findings += [f.with_case(case) for f in findings if f.attribution != "allowed"]
             report.observations.append(observation)
             report.cases += 1
 
