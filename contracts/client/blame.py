@@ -1,7 +1,7 @@
 """Unknown fields: where a schema does not say `additionalProperties: false`, OpenAPI allows
 additional properties, so an answer with unknown fields is valid and a client that fails on it is
 broken (real SDKs have shipped this bug). When a client fails on an answer with unknown fields,
-the suite re-runs it without them; if it then passes, each unknown field is tried alone, and
+the suite re-runs it without them; if it then accepts it, each unknown field is tried alone, and
 each place the client fails on becomes a `response.unknown-field` client bug, its case the answer
 with only that field, its evidence the passing re-run."""
 
@@ -22,18 +22,19 @@ _CULPRITS = 8  # unknown fields tried one by one (each is a client call)
 def blame(h: Harness, op: Operation, case: Mapping[str, Any], findings: list[Finding]) -> list[Finding]:
     """`findings` of a response case, with failures caused by unknown fields pinned on them."""
     script = case.get("script") or {}
-    if not findings or "body" not in script or not any(f.failing for f in findings):
+    if not findings or "body" not in script:
         return findings
     extras = undeclared(script["body"], response_schema(op, script))
-    if not extras or _fails(h, op, case, strip(script["body"], extras)):
+    rejected = [f for f in findings if f.failing and f.rule == "response.rejected"]
+    if not extras or not rejected or _rejects(h, op, _with_body(case, strip(script["body"], extras))):
         return findings
-    error = next((f.evidence[0] for f in findings if f.failing and f.evidence), "")
+    error = next((line for f in rejected for line in f.evidence[:1]), "")
     out: list[Finding] = []
     for location in extras[:_CULPRITS]:
         alone = _with_body(case, strip(script["body"], [e for e in extras if e != location]))
-        if _fails(h, op, alone, alone["script"]["body"]):
+        if _rejects(h, op, alone):
             out.append(_unknown(op, [location], error, alone))
-    kept = [f for f in findings if not f.failing]
+    kept = [f for f in findings if f not in rejected]
     return kept + (out or [_unknown(op, extras, error, case)])
 
 
@@ -41,10 +42,10 @@ def _with_body(case: Mapping[str, Any], body: Any) -> dict[str, Any]:
     return {**case, "script": {**case["script"], "body": body}}
 
 
-def _fails(h: Harness, op: Operation, case: Mapping[str, Any], body: Any) -> bool:
-    calmer = _with_body(case, body)
-    outcome = h.run(op.operation_id, calmer["arguments"], [calmer["script"]])
-    return any(f.failing for f in response_findings(h, op, calmer, outcome))
+def _rejects(h: Harness, op: Operation, case: Mapping[str, Any]) -> bool:
+    """Whether the client still fails on the answer of `case` (other findings aside)."""
+    outcome = h.run(op.operation_id, case["arguments"], [case["script"]])
+    return any(f.rule == "response.rejected" for f in response_findings(h, op, case, outcome))
 
 
 def _unknown(op: Operation, locations: list[str], error: str, case: Mapping[str, Any]) -> Finding:
@@ -58,7 +59,7 @@ def _unknown(op: Operation, locations: list[str], error: str, case: Mapping[str,
         "client",
         (
             *([error] if error else []),
-            f"the same answer without {shown} passes; the schema allows additional properties "
+            f"the same answer without {shown} is accepted; the schema allows additional properties "
             f"at {parent} (no additionalProperties: false, OpenAPI's default), so the answer is valid",
         ),
         path=f"{parent}.*",
