@@ -31,6 +31,7 @@ from contracts.client.explore import explore
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness
 from contracts.client.judge import request_findings, response_findings
+from contracts.client.media import SSE_TYPE
 from contracts.client.resilience import judge_scenario, scenario_case
 from contracts.client.results import ClientOptions, ClientReport, OperationReport
 from contracts.server.local import LocalMock
@@ -118,6 +119,9 @@ class Runner:
     def _responses(self, op: Operation, report: OperationReport) -> None:
         for status, media_type in response_targets(op):
             target = f"responses {status} {media_type or '(no body)'}"
+            if media_type == SSE_TYPE and not self.h.streams():
+                report.skipped.append(f"{target}: the adapter declares that its client does not stream")
+                continue
             self.progress(f"{op.operation_id}: {target}")
             self._guarded(report, target, functools.partial(self._answer, op, report, status, media_type))
 
@@ -139,6 +143,11 @@ class Runner:
         for scenario in self.options.scenarios:
             case = scenario_case(self.spec, op, scenario, self.options.slow_first_byte)
             if case is None:
+                continue
+            if scenario == "cut-stream" and not self.h.streams():
+                report.skipped.append(
+                    f"resilience {scenario}: the adapter declares that its client does not stream"
+                )
                 continue
             self.progress(f"{op.operation_id}: resilience {scenario}")
             outcome = self.h.run(op.operation_id, case["arguments"], case["scripts"])
