@@ -9,6 +9,8 @@ what it returns (the scripted answer vs its result), in every phase (docs/client
                 nullable (a typed client keeps unset optional fields as null, or drops them)
   null-items    `[null, ...]` on one side and `[]` on the other, where the items are nullable:
                 an array of nothing but nulls carries no value
+  same-instant  two spellings of one instant where the schema says `format: date-time`
+                ("2000-01-01T00:00:00Z" and "2000-01-01T00:00:00+00:00")
   unknown-dropped
                 an unknown field (one the schema does not name, where it allows additional
                 properties) that the client does not hand back: it cannot know what it means.
@@ -19,21 +21,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from contracts.client.compare import Difference, same
 
-RULES = ("default", "null-absent", "null-items", "unknown-dropped")
+RULES = ("default", "null-absent", "null-items", "same-instant", "unknown-dropped")
 
 
 def _tokens(location: str) -> list[str]:
     return [t for t in re.split(r"\.|\[(\d+)\]", location) if t]
 
 
+def request_root(body: Any, parameters: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One schema for a whole request, so that `query.x` and `body.y` are both locations in it:
+    `parameters` maps "query.x" / "path.x" to the parameter's schema."""
+    root: dict[str, Any] = {"type": "object", "x-request-root": True, "properties": {"body": body}}
+    for name, schema in parameters.items():
+        where, _, field = name.partition(".")
+        part = root["properties"].setdefault(where, {"type": "object", "properties": {}})
+        part["properties"][field] = schema
+    return root
+
+
 def nodes_at(schema: Any, location: str) -> list[dict[str, Any]]:
-    """The schema nodes that describe `location` ("body.a[0].b"), through every union branch."""
+    """The schema nodes that describe `location` ("body.a[0].b"), through every union branch.
+    A root made by request_root describes the whole request; any other describes the body."""
     tokens = _tokens(location)
-    if tokens and tokens[0] in ("body", "events"):
+    if tokens and tokens[0] in ("body", "events") and not (isinstance(schema, dict) and _is_root(schema)):
         tokens = tokens[1:]
     return [n for n in _walk(schema, tokens, schema) if isinstance(n, dict)]
 
@@ -58,6 +73,10 @@ def _walk(node: Any, tokens: list[str], root: Any, depth: int = 0) -> Iterator[A
         yield from _walk(node.get("items"), rest, root, depth + 1)
     else:
         yield from _walk((node.get("properties") or {}).get(head), rest, root, depth + 1)
+
+
+def _is_root(schema: dict[str, Any]) -> bool:
+    return schema.get("x-request-root") is True
 
 
 def admits_null(node: dict[str, Any]) -> bool:
@@ -98,6 +117,8 @@ def rule_for(schema: Any, difference: Difference) -> str | None:
             return "default"
         if value is None and optional(schema, location) and nullable(schema, location):
             return "null-absent"
+    if kind == "changed" and _same_instant(schema, difference):
+        return "same-instant"
     if kind == "changed" and isinstance(difference.given, list) and isinstance(difference.sent, list):
         given, sent = difference.given, difference.sent
         nothing = (not given and sent and all(v is None for v in sent)) or (
@@ -107,6 +128,20 @@ def rule_for(schema: Any, difference: Difference) -> str | None:
         if nothing and any(isinstance(i, dict) and admits_null(i) for i in items):
             return "null-items"
     return None
+
+
+def _same_instant(schema: Any, difference: Difference) -> bool:
+    given, sent = difference.given, difference.sent
+    if not isinstance(given, str) or not isinstance(sent, str):
+        return False
+    formats = {n.get("x-format", n.get("format")) for n in nodes_at(schema, difference.location)}
+    if "date-time" not in formats:
+        return False
+    try:
+        a, b = datetime.fromisoformat(given), datetime.fromisoformat(sent)
+    except ValueError:
+        return False
+    return a.tzinfo is not None and b.tzinfo is not None and a == b
 
 
 def real(schema: Any, differences: list[Difference], given: Any = None) -> list[Difference]:

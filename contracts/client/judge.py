@@ -16,7 +16,7 @@ from typing import Any
 from contracts.client.adapters.base import Result
 from contracts.client.cases import RETRIED
 from contracts.client.compare import Difference, diff, first_difference, request_differences, sent_request
-from contracts.client.equivalence import real, rule_for
+from contracts.client.equivalence import real, request_root, rule_for
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness, Outcome
 from contracts.client.media import JSON_TYPE
@@ -118,8 +118,15 @@ def _body_path(location: str) -> str:
 
 
 def request_schema(op: Operation) -> Any:
+    """One schema for the whole request (body, query and path parameters; see equivalence.py)."""
     body_media = op.request_body.content.get("application/json") if op.request_body is not None else None
-    return body_media.schema.schema if body_media is not None and body_media.schema is not None else {}
+    body = body_media.schema.schema if body_media is not None and body_media.schema is not None else {}
+    parameters = {
+        f"{p.location}.{p.name}": p.schema.schema
+        for p in op.parameters
+        if p.location in ("query", "path") and p.schema is not None
+    }
+    return request_root(body, parameters)
 
 
 def _differences(
@@ -132,9 +139,7 @@ def _differences(
     allowed: list[Finding] = []
     for difference in request_differences(arguments, sent):
         field = difference.location.removeprefix("body.").removeprefix("query.")
-        if _is_default(op, difference) or (
-            difference.location.startswith("body") and rule_for(schema, difference) is not None
-        ):
+        if _is_default(op, difference) or rule_for(schema, difference) is not None:
             continue
         rule = f"request.{difference.kind}"
         if field in allowances or difference.location in allowances:
@@ -297,7 +302,7 @@ def response_findings(h: Harness, op: Operation, case: Mapping[str, Any], outcom
                 + (f" ({vary[0]}: {vary[1]})" if vary else ""),
                 str(result.error),
                 f"answer: {excerpt(script.get('body', script.get('stream')), 300)}",
-                path=str(vary[0]) if vary else "",
+                path=str(vary[0]) if vary else f"{status} {script.get('media_type') or 'stream'}",
             )
         ]
     return value_findings(op, result, script, "responses")

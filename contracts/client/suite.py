@@ -89,7 +89,7 @@ class Runner:
 
     def _record(self, report: OperationReport, found: tuple[list[Finding], list[Finding], int]) -> None:
         failures, notes, ran = found
-        report.findings += failures
+        _add(report, failures)
         report.notes += [n for n in notes if n not in report.notes]
         report.cases += ran
 
@@ -155,9 +155,18 @@ class Runner:
             report.coverage.record(op.operation_id, outcome, case["scripts"])
             findings, observation = judge_scenario(self.h, op, case, outcome)
             report.notes += [f for f in findings if f.attribution == "allowed" and f not in report.notes]
-            report.findings += [f.with_case(case) for f in findings if f.attribution != "allowed"]
+            _add(report, [f.with_case(case) for f in findings if f.attribution != "allowed"])
             report.observations.append(observation)
             report.cases += 1
+
+
+def _add(report: OperationReport, findings: list[Finding]) -> None:
+    """One finding per (operation, rule, field path) across the phases: the first one found."""
+    seen = {f.key for f in report.findings}
+    for finding in findings:
+        if finding.key not in seen:
+            seen.add(finding.key)
+            report.findings.append(finding)
 
 
 def suite_mock(spec: Spec, seed: int) -> Mock:
