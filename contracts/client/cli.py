@@ -104,7 +104,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--report", metavar="FORMATS", help="comma-separated: json, md")
     p.add_argument(
-        "--report-dir", metavar="DIR", default="reports", help="where reports go (default: reports)"
+        "--report-dir",
+        metavar="DIR",
+        default="reports",
+        help="where reports go, and cases too long to print in a replay command (default: reports)",
     )
     p.add_argument(
         "--replay", metavar="CASE", help="run one case again: its JSON (as a report prints it) or @FILE"
@@ -181,8 +184,8 @@ def run(args: argparse.Namespace) -> int:
     except (AdapterLoadError, ValueError, OSError) as exc:
         sys.stderr.write(f"venice-contracts client: error: {exc}\n")
         return 2
-    sys.stdout.write(report.text())
     directory = Path(args.report_dir)
+    sys.stdout.write(report.text(replays=directory))
     for fmt in formats:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"client-report.{fmt}"

@@ -130,4 +130,7 @@ def judge_scenario(
             outcome_text = f"reported {what} as an error: {result.error}"
     if retried and result.ok and "retried" not in outcome_text:
         outcome_text += " (after a retry)"
+    changed = [f for f in findings if f.rule.startswith("response.")]
+    if changed:  # say why a client that did the right thing still failed here
+        outcome_text += f"; but {changed[0].title.removeprefix(f'{scenario}: ')}"
     return findings, Observation(op.operation_id, scenario, outcome_text, not findings)

@@ -4,6 +4,7 @@ OperationReport per operation)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from contracts.client.coverage import OperationCoverage
@@ -81,10 +82,11 @@ class ClientReport:
     def operation(self, operation_id: str) -> OperationReport:
         return next(op for op in self.operations if op.operation == operation_id)
 
-    def text(self) -> str:
+    def text(self, replays: Path | None = None) -> str:
+        """The terminal report (with `replays`: long cases written there, see report.py)."""
         from contracts.client.report import text_report
 
-        return text_report(self)
+        return text_report(self, replays)
 
     def as_json(self) -> dict[str, Any]:
         from contracts.client.report import json_report
