@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contracts.client.equivalence import strip, undeclared
+from contracts.client.equivalence import strip, unknown_fields
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness
 from contracts.client.judge import response_findings, response_schema
@@ -24,18 +24,19 @@ def blame(h: Harness, op: Operation, case: Mapping[str, Any], findings: list[Fin
     script = case.get("script") or {}
     if not findings or "body" not in script:
         return findings
-    extras = undeclared(script["body"], response_schema(op, script))
+    fields = unknown_fields(script["body"], response_schema(op, script))
+    extras = [f"{parent}.{key}" for parent, key in fields]
     rejected = [f for f in findings if f.failing and f.rule == "response.rejected"]
     if not extras or not rejected or _rejects(h, op, _with_body(case, strip(script["body"], extras))):
         return findings
     error = next((line for f in rejected for line in f.evidence[:1]), "")
     out: list[Finding] = []
-    for location in extras[:_CULPRITS]:
+    for (parent, _), location in list(zip(fields, extras, strict=True))[:_CULPRITS]:
         alone = _with_body(case, strip(script["body"], [e for e in extras if e != location]))
         if _rejects(h, op, alone):
-            out.append(_unknown(op, [location], error, alone))
+            out.append(_unknown(op, parent, [location], error, alone))
     kept = [f for f in findings if f not in rejected]
-    return kept + (out or [_unknown(op, extras, error, case)])
+    return kept + (out or [_unknown(op, fields[0][0], extras, error, case)])
 
 
 def _with_body(case: Mapping[str, Any], body: Any) -> dict[str, Any]:
@@ -48,9 +49,10 @@ def _rejects(h: Harness, op: Operation, case: Mapping[str, Any]) -> bool:
     return any(f.rule == "response.rejected" for f in response_findings(h, op, case, outcome))
 
 
-def _unknown(op: Operation, locations: list[str], error: str, case: Mapping[str, Any]) -> Finding:
+def _unknown(
+    op: Operation, parent: str, locations: list[str], error: str, case: Mapping[str, Any]
+) -> Finding:
     shown = ", ".join(locations[:4]) + (f" (and {len(locations) - 4} more)" if len(locations) > 4 else "")
-    parent = locations[0].rsplit(".", 1)[0]
     return Finding(
         op.operation_id,
         "responses",

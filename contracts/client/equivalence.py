@@ -154,8 +154,14 @@ def real(schema: Any, differences: list[Difference], given: Any = None) -> list[
     ]
 
 
-def undeclared(value: Any, schema: Any, location: str = "body") -> list[str]:
+def undeclared(value: Any, schema: Any) -> list[str]:
     """Locations of properties the schema does not name (where it leaves objects open)."""
+    return [f"{parent}.{key}" for parent, key in unknown_fields(value, schema)]
+
+
+def unknown_fields(value: Any, schema: Any, location: str = "body") -> list[tuple[str, str]]:
+    """(the object's location, the property's name) for each property the schema does not name.
+    Kept apart: a name may itself hold a dot."""
     if not isinstance(schema, dict):
         return []
     if isinstance(value, dict):
@@ -164,16 +170,18 @@ def undeclared(value: Any, schema: Any, location: str = "body") -> list[str]:
             b for u in ("anyOf", "oneOf", "allOf") for b in schema.get(u) or [] if isinstance(b, dict)
         ]
         named = set(properties or {}) | {n for b in branches for n in (b.get("properties") or {})}
-        out = [f"{location}.{k}" for k in value if (properties is not None or branches) and k not in named]
+        out = [(location, k) for k in value if (properties is not None or branches) and k not in named]
         for key, item in value.items():
             sub = (properties or {}).get(key) or next(
                 (b["properties"][key] for b in branches if key in (b.get("properties") or {})), None
             )
-            out += undeclared(item, sub, f"{location}.{key}")
+            out += unknown_fields(item, sub, f"{location}.{key}")
         return out
     if isinstance(value, list):
         items = schema.get("items")
-        return [loc for i, item in enumerate(value) for loc in undeclared(item, items, f"{location}[{i}]")]
+        return [
+            found for i, item in enumerate(value) for found in unknown_fields(item, items, f"{location}[{i}]")
+        ]
     return []
 
 

@@ -3,6 +3,7 @@ with its own case that replays it; the same client without the bugs has no findi
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -135,3 +136,20 @@ def test_the_same_client_without_the_bugs_has_no_finding() -> None:
     assert report.findings == []
     assert report.operation(CHAT).notes == []
     assert report.exit_code == 0
+
+
+def test_an_unknown_field_whose_name_holds_a_dot_is_pinned_on_its_object(planted: ClientReport) -> None:
+    finding = _one(planted, "response.unknown-field")
+    assert finding.case is not None
+    case = json.loads(json.dumps(finding.case))
+    choice = case["script"]["body"]["choices"][0]
+    for name in set(choice) - {"finish_reason", "index", "logprobs", "message", "stop_reason"}:
+        del choice[name]
+    choice["a.b"] = 1
+    (again,) = replay(PlantedAdapter, case, ClientOptions())
+    assert (again.rule, again.path, again.key) == (
+        "response.unknown-field",
+        "body.choices[0].*",
+        (CHAT, "response.unknown-field", "body.choices[].*"),
+    )
+    assert again.title == "the client failed on an unknown field at body.choices[0].a.b"
