@@ -19,7 +19,7 @@ from contracts.client.compare import Difference, diff, first_difference, request
 from contracts.client.equivalence import real, request_root, rule_for
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness, Outcome
-from contracts.client.media import JSON_TYPE
+from contracts.client.media import JSON_TYPE, SSE_TYPE
 from contracts.failures import excerpt
 from mockserver import Call, Operation
 
@@ -230,8 +230,10 @@ def value_findings(op: Operation, result: Result, script: Mapping[str, Any], pha
                 path="body",
             )
         ]
-    schema = response_schema(op, script) if kind == "value" else {}
-    differences = real(schema, diff(given, got, "events" if kind == "events" else "body"), given)
+    if kind == "events":
+        differences = _event_differences(op, script, given, got)
+    else:
+        differences = real(response_schema(op, script), diff(given, got, "body"), given)
     return [
         _finding(
             op,
@@ -243,6 +245,22 @@ def value_findings(op: Operation, result: Result, script: Mapping[str, Any], pha
         )
         for d in differences[:MAX_CHANGED]
     ]
+
+
+def _event_differences(op: Operation, script: Mapping[str, Any], given: Any, got: Any) -> list[Difference]:
+    """Stream events compared one by one under the chunk schema, so that the equivalences
+    (unknown fields not handed back, null for absent) hold for streams as for bodies."""
+    if len(given) != len(got):
+        return [Difference("changed", "events", given, got)]
+    response = op.response(int(script.get("status") or 200))
+    media = response.content.get(SSE_TYPE) if response is not None else None
+    schema = media.sse_data.schema if media is not None and media.sse_data is not None else {}
+    out: list[Difference] = []
+    for i, (event, back) in enumerate(zip(given, got, strict=True)):
+        for d in real(schema, diff(event, back, "body"), event):
+            where = f"events[{i}]" + d.location.removeprefix("body")
+            out.append(Difference(d.kind, where, d.given, d.sent))
+    return out
 
 
 def response_findings(h: Harness, op: Operation, case: Mapping[str, Any], outcome: Outcome) -> list[Finding]:

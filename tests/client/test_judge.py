@@ -312,3 +312,46 @@ def test_a_client_that_retries_a_429_after_retry_after_and_succeeds_passes(scena
         ("answers: 429, 200",),
         scenario,
     )
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish}
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
+        "choices": [choice],
+        **extra,
+    }
+
+
+STREAM = [_chunk({"role": "assistant", "content": "hi"}, x_trace="t"), _chunk({}, "stop")]
+STREAM_CASE = responses_case(CHAT, {"body": {**BODY, "stream": True}}, {"status": 200, "stream": STREAM})
+
+
+def test_stream_events_follow_the_same_equivalences_and_name_the_event_that_changed() -> None:
+    def typed(self: Raw, op: str, args: Arguments) -> Any:
+        events = [dict(e) for e in self.reference.call(op, args).events or ()]
+        for event in events:
+            event.pop("x_trace", None)  # an unknown field it has no place for: no bug
+        return Result(events=tuple(events))
+
+    assert replay(adapter(typed), STREAM_CASE, OPTIONS) == []
+
+    def shouts(self: Raw, op: str, args: Arguments) -> Any:
+        events = json.loads(json.dumps(self.reference.call(op, args).events))
+        events[0]["choices"][0]["delta"]["content"] = "HI"
+        return Result(events=tuple(events))
+
+    where = "events[0].choices[0].delta.content"
+    assert replay(adapter(shouts), STREAM_CASE, OPTIONS) == [
+        Finding(
+            CHAT,
+            "responses",
+            "response.changed",
+            f"returned another value at {where} than the answer carried",
+            evidence=(f'{where}: changed at character 0 (lengths 2 and 2): given ..."hi", got ..."HI"',),
+            path=where,
+        )
+    ]
