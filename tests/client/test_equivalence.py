@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from contracts.client.compare import Difference, diff
-from contracts.client.equivalence import real, request_root, rule_for, undeclared
+from contracts.client.equivalence import (
+    nodes_at,
+    real,
+    request_root,
+    rule_for,
+    strip,
+    undeclared,
+    unknown_fields,
+)
 from contracts.client.variations import UNKNOWN_FIELD, UNKNOWN_VALUE, variations
 from contracts.strategies import bundled_spec
 from mockserver import Spec
@@ -115,3 +123,86 @@ def test_no_unknown_field_where_the_schema_closes_the_object() -> None:
     assert ("body.closed", "unknown field") not in {(w, what) for w, what, _ in found}
     assert ("body", "unknown field") in {(w, what) for w, what, _ in found}
     assert ("body.tags[0]", "null") not in {(w, what) for w, what, _ in found}  # only properties vary
+
+
+REFS: dict[str, Any] = {
+    "$defs": {
+        "Item": {"type": "object", "properties": {"v": {"type": "integer", "default": 3}}},
+        "Maybe": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "type": "object",
+    "required": ["req"],
+    "properties": {
+        "req": {"type": "string", "default": "r"},
+        "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+        "maybe": {"$ref": "#/$defs/Maybe"},
+        "old": {"type": "string", "nullable": True},
+        "picked": {"enum": ["a", None]},
+        "either": {
+            "oneOf": [
+                {"type": "object", "properties": {"x": {"type": "integer", "default": 0}}},
+                {"type": "string"},
+            ]
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("difference", "rule"),
+    [
+        (Difference("added", "body.items[2].v", None, 3), "default"),  # through items and a $ref
+        (Difference("added", "body.items[2].v", None, 4), None),
+        (Difference("dropped", "body.maybe", None), "null-absent"),  # a $ref to a union with null
+        (Difference("dropped", "body.old", None), "null-absent"),  # OpenAPI 3.0 `nullable`
+        (Difference("dropped", "body.picked", None), "null-absent"),  # null among the enum values
+        (Difference("added", "body.either.x", None, 0), "default"),  # inside a oneOf branch
+        (Difference("dropped", "body.req", "r"), None),  # required: its default does not excuse it
+        (Difference("dropped", "body.nowhere", None), None),  # a place the schema does not know
+        (Difference("dropped", "body.items[0]", None), None),  # an array item is never optional
+    ],
+)
+def test_equivalences_follow_refs_items_and_union_branches(difference: Difference, rule: str | None) -> None:
+    assert rule_for(REFS, difference) == rule
+
+
+def test_unknown_fields_are_found_through_lists_and_union_branches() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "list": {"type": "array", "items": {"type": "object", "properties": {"a": {}}}},
+            "u": {
+                "anyOf": [
+                    {"properties": {"b": {"type": "object", "properties": {"c": {}}}}},
+                    {"type": "string"},
+                ]
+            },
+            "free": {},
+        },
+    }
+    value = {
+        "list": [{"a": 1}, {"a": 2, "z.z": 3}],
+        "u": {"b": {"c": 1, "d": 2}, "e": 3},
+        "free": {"f": 1},
+        "g": 4,
+    }
+    assert unknown_fields(value, schema) == [
+        ("body", "g"),
+        ("body.list[1]", "z.z"),
+        ("body.u", "e"),
+        ("body.u.b", "d"),
+    ]
+    assert undeclared(value, schema) == ["body.g", "body.list[1].z.z", "body.u.e", "body.u.b.d"]
+    assert strip(value, undeclared(value, schema)) == {
+        "list": [{"a": 1}, {"a": 2}],
+        "u": {"b": {"c": 1}},
+        "free": {"f": 1},
+    }
+    assert unknown_fields([1, {"x": 1}], {"items": {"properties": {}}}) == [("body[1]", "x")]
+    assert unknown_fields({"x": 1}, None) == []
+
+
+def test_stream_event_locations_are_read_like_body_locations() -> None:
+    assert nodes_at(SCHEMA, "events.mode") == [SCHEMA["properties"]["mode"]]
+    assert nodes_at(SCHEMA, "body") == [SCHEMA]
+    assert rule_for(SCHEMA, Difference("changed", "body.count", 1, 2)) is None

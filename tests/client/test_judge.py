@@ -355,3 +355,135 @@ def test_stream_events_follow_the_same_equivalences_and_name_the_event_that_chan
             path=where,
         )
     ]
+
+
+def _excerpt(value: Any, limit: int) -> str:
+    from contracts.failures import excerpt
+
+    return excerpt(value, limit)
+
+
+def _raises(message: str) -> Any:
+    def act(self: Raw, op: str, args: Arguments) -> Any:
+        self.reference.call(op, args)
+        raise ValueError(message)
+
+    return adapter(act)
+
+
+EMBED_SCRIPT = {"status": 200, "body": EMBEDDING, "media_type": "application/json"}
+
+
+def test_a_rejected_answer_names_its_status_and_media_type_or_the_varied_field() -> None:
+    case = responses_case("createEmbedding", EMBED_ARGS, EMBED_SCRIPT)
+    answer = f"answer: {_excerpt(EMBEDDING, 300)}"
+    assert replay(_raises("no"), case, OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "responses",
+            "response.rejected",
+            "the client failed on a valid 200 answer",
+            evidence=("ValueError: no", answer),
+            path="200 application/json",
+        )
+    ]
+    varied = {**case, "vary": ["body.model", "'m'"]}
+    assert replay(_raises("no"), varied, OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "responses",
+            "response.rejected",
+            "the client failed on a valid 200 answer (body.model: 'm')",
+            evidence=("ValueError: no", answer),
+            path="body.model",
+        )
+    ]
+    assert replay(_raises("no"), STREAM_CASE, OPTIONS) == [
+        Finding(
+            CHAT,
+            "responses",
+            "response.rejected",
+            "the client failed on a valid 200 answer",
+            evidence=("ValueError: no", f"answer: {_excerpt(STREAM, 300)}"),
+            path="200 stream",
+        )
+    ]
+
+
+def test_unsupported_is_a_note_in_every_phase() -> None:
+    def refuses(self: Raw, op: str, args: Arguments) -> Any:
+        return Result(unsupported=True)
+
+    def note(phase: str, what: str) -> Finding:
+        return Finding(
+            "createEmbedding", phase, "unsupported", f"the adapter answered unsupported for {what}", "allowed"
+        )
+
+    case = responses_case("createEmbedding", EMBED_ARGS, EMBED_SCRIPT)
+    assert replay(adapter(refuses), case, OPTIONS) == [note("responses", "a 200 application/json")]
+    assert replay(adapter(refuses), requests_case("createEmbedding", EMBED_ARGS), OPTIONS) == [
+        note("requests", "these arguments")
+    ]
+    scenario = {
+        "phase": "resilience",
+        "operation": "createEmbedding",
+        "scenario": "server-error",
+        "arguments": EMBED_ARGS,
+        "scripts": [{"status": 500, "scenario": "server-error"}, EMBED_SCRIPT],
+    }
+    assert replay(adapter(refuses), scenario, OPTIONS) == [note("resilience", "the server-error scenario")]
+
+
+def test_an_answer_never_asked_for_is_request_none_in_the_response_phase() -> None:
+    silent = adapter(lambda self, op, args: {"data": []})
+    assert replay(silent, responses_case("createEmbedding", EMBED_ARGS, EMBED_SCRIPT), OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "responses",
+            "request.none",
+            "the client sent no request for valid arguments",
+            evidence=('the client returned value {"data": []}',),
+        )
+    ]
+    elsewhere = adapter(lambda self, op, args: self.http.get("/models").json())
+    assert replay(elsewhere, responses_case("createEmbedding", EMBED_ARGS, EMBED_SCRIPT), OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "responses",
+            "request.operation",
+            "GET /api/v1/models matched listModels",
+            evidence=("expected POST /embeddings",),
+            path="GET listModels",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("added", "findings"),
+    [
+        ({"limit": "200"}, 0),  # the spec's default, written as a query writes it
+        ({"page": "1", "sortOrder": "desc"}, 0),
+        ({"limit": "100"}, 1),
+        ({"currency": "USD"}, 1),  # an enum without a default
+    ],
+)
+def test_a_query_value_added_is_fine_only_when_it_is_the_default(
+    added: dict[str, str], findings: int
+) -> None:
+    def adds(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get("/billing/usage", params=added).json()
+
+    found = replay(adapter(adds), requests_case("getBillingUsage", {}), OPTIONS)
+    assert [(f.rule, f.path) for f in found] == [("request.added", f"query.{n}") for n in added][:findings]
+
+
+def test_an_invalid_query_names_the_query_location() -> None:
+    def bad(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get("/billing/usage", params={"limit": "0"}).json()
+
+    found = replay(adapter(bad), requests_case("getBillingUsage", {"query": {"limit": 1}}), OPTIONS)
+    assert [(f.rule, f.path) for f in found] == [
+        ("request.schema", "query.limit"),
+        ("request.changed", "query.limit"),
+    ]
+    assert found[0].title == "GET /api/v1/billing/usage?limit=0 breaks the contract at query.limit"
