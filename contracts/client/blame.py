@@ -1,79 +1,69 @@
-"""Who is to blame: when a client fails only on unknown fields the schema leaves open (no
-`additionalProperties: false`), the spec's silence is what it tripped on, not a client bug alone.
-The evidence is a re-run: the same answer without those fields passes."""
+"""Unknown fields: where a schema does not say `additionalProperties: false`, OpenAPI allows
+additional properties, so an answer with unknown fields is valid and a client that fails on it is
+broken (real SDKs have shipped this bug). When a client fails on an answer with unknown fields,
+the suite re-runs it without them; if it then accepts it, each unknown field is tried alone, and
+each place the client fails on becomes a `response.unknown-field` client bug, its case the answer
+with only that field, its evidence the passing re-run."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.client.equivalence import strip, unknown_fields
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness
-from contracts.client.judge import response_findings
+from contracts.client.judge import response_findings, response_schema
 from mockserver import Operation
 
-
-def undeclared(value: Any, schema: Any, location: str = "body") -> list[str]:
-    """Locations of properties the schema does not name (where it leaves objects open)."""
-    if not isinstance(schema, dict):
-        return []
-    if isinstance(value, dict):
-        properties = schema.get("properties")
-        branches = [
-            b for u in ("anyOf", "oneOf", "allOf") for b in schema.get(u) or [] if isinstance(b, dict)
-        ]
-        named = set(properties or {}) | {n for b in branches for n in (b.get("properties") or {})}
-        out = [f"{location}.{k}" for k in value if (properties is not None or branches) and k not in named]
-        for key, item in value.items():
-            sub = (properties or {}).get(key) or next(
-                (b["properties"][key] for b in branches if key in (b.get("properties") or {})), None
-            )
-            out += undeclared(item, sub, f"{location}.{key}")
-        return out
-    if isinstance(value, list):
-        items = schema.get("items")
-        return [loc for i, item in enumerate(value) for loc in undeclared(item, items, f"{location}[{i}]")]
-    return []
-
-
-def strip(value: Any, locations: list[str], location: str = "body") -> Any:
-    """`value` without the properties at `locations`."""
-    if isinstance(value, dict):
-        return {
-            k: strip(v, locations, f"{location}.{k}")
-            for k, v in value.items()
-            if f"{location}.{k}" not in locations
-        }
-    if isinstance(value, list):
-        return [strip(v, locations, f"{location}[{i}]") for i, v in enumerate(value)]
-    return value
+_CULPRITS = 8  # unknown fields tried one by one (each is a client call)
 
 
 def blame(h: Harness, op: Operation, case: Mapping[str, Any], findings: list[Finding]) -> list[Finding]:
-    """Re-run a failed response case without the unknown fields the schema left open: if the
-    client then passes, the spec's silence is what it tripped on."""
+    """`findings` of a response case, with failures caused by unknown fields pinned on them."""
     script = case.get("script") or {}
-    if (
-        not findings
-        or "body" not in script
-        or not all(f.rule in ("response.rejected", "response.changed") for f in findings)
-    ):
+    if not findings or "body" not in script:
         return findings
-    response = op.response(int(script.get("status") or 200))
-    media = (
-        response.content.get(script.get("media_type") or "application/json") if response is not None else None
+    fields = unknown_fields(script["body"], response_schema(op, script))
+    extras = [f"{parent}.{key}" for parent, key in fields]
+    rejected = [f for f in findings if f.failing and f.rule == "response.rejected"]
+    if not extras or not rejected or _rejects(h, op, _with_body(case, strip(script["body"], extras))):
+        return findings
+    error = next((line for f in rejected for line in f.evidence[:1]), "")
+    out: list[Finding] = []
+    for (parent, _), location in list(zip(fields, extras, strict=True))[:_CULPRITS]:
+        alone = _with_body(case, strip(script["body"], [e for e in extras if e != location]))
+        if _rejects(h, op, alone):
+            out.append(_unknown(op, parent, [location], error, alone))
+    kept = [f for f in findings if f not in rejected]
+    return kept + (out or [_unknown(op, fields[0][0], extras, error, case)])
+
+
+def _with_body(case: Mapping[str, Any], body: Any) -> dict[str, Any]:
+    return {**case, "script": {**case["script"], "body": body}}
+
+
+def _rejects(h: Harness, op: Operation, case: Mapping[str, Any]) -> bool:
+    """Whether the client still fails on the answer of `case` (other findings aside)."""
+    outcome = h.run(op.operation_id, case["arguments"], [case["script"]])
+    return any(f.rule == "response.rejected" for f in response_findings(h, op, case, outcome))
+
+
+def _unknown(
+    op: Operation, parent: str, locations: list[str], error: str, case: Mapping[str, Any]
+) -> Finding:
+    shown = ", ".join(locations[:4]) + (f" (and {len(locations) - 4} more)" if len(locations) > 4 else "")
+    return Finding(
+        op.operation_id,
+        "responses",
+        "response.unknown-field",
+        f"the client failed on an unknown field at {shown}",
+        "client",
+        (
+            *([error] if error else []),
+            f"the same answer without {shown} is accepted; the schema allows additional properties "
+            f"at {parent} (no additionalProperties: false, OpenAPI's default), so the answer is valid",
+        ),
+        path=f"{parent}.*",
+        case=case,
     )
-    if media is None or media.schema is None:
-        return findings
-    extras = undeclared(script["body"], media.schema.schema)
-    if not extras:
-        return findings
-    calmer = {**case, "script": {**script, "body": strip(script["body"], extras)}}
-    again = response_findings(h, op, calmer, h.run(op.operation_id, calmer["arguments"], [calmer["script"]]))
-    if again:
-        return findings
-    note = (
-        f"the same answer without {', '.join(extras[:4])} passes: the schema does not close these "
-        "objects (no additionalProperties: false), so unknown fields are valid there"
-    )
-    return [Finding(f.operation, f.phase, f.rule, f.title, "spec", (*f.evidence, note)) for f in findings]

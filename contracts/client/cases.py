@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from contracts import strategies
 from contracts.client.chatstreams import WEATHER_TOOL
 from contracts.client.media import JSON_TYPE, ask_for, kind
-from contracts.client.schemagen import FULLEST, NULLS, PLAINEST
+from contracts.client.schemagen import FULL, FULLEST, NULLS, PLAINEST
+from contracts.client.variations import variations
 from mockserver import Operation, Spec
 
 # Answers a client may retry: the resilience phase exercises them, with Retry-After and timing.
@@ -79,7 +80,25 @@ def request_cases(
 
     drawn = strategies.requests(op.operation_id, spec).map(case)
     ends = [first_draw(strategies.requests(op.operation_id, spec, style=s)) for s in (PLAINEST, FULLEST)]
-    return drawn, [case(a) for a in _unique(ends)]
+    # The fullest call asking for each answer it may get (a stream, a binary image): clients
+    # often build those requests on another code path.
+    media = {m for s, r in op.responses.items() if s.startswith("2") for m in r.content}
+    if _chooses_media(op):
+        ends += [ask_for(op.operation_id, ends[-1], m) for m in sorted(media)]
+    explicit = [case(a) for a in _unique(ends) if _valid_arguments(op, a)]
+    full = first_draw(strategies.requests(op.operation_id, spec, style=FULL))
+    json_media = _json_media(op)
+    if json_media is not None and json_media.schema is not None and "body" in full:
+        for where, what, body in variations(json_media.schema, full["body"]):
+            explicit.append({**case({**full, "body": body}), "vary": [where, what]})
+    return drawn, explicit
+
+
+def _valid_arguments(op: Operation, arguments: dict[str, Any]) -> bool:
+    media = _json_media(op)
+    if media is None or media.schema is None or "body" not in arguments:
+        return True
+    return bool(media.schema.is_valid(arguments["body"]))
 
 
 def response_targets(op: Operation) -> Iterator[tuple[int, str | None]]:
@@ -134,7 +153,14 @@ def response_cases(
     drawn = strategies.responses(oid, status, media_type, spec).map(body_case)
     styles = (PLAINEST, NULLS, FULLEST)
     ends = [first_draw(strategies.responses(oid, status, media_type, spec, style=s)) for s in styles]
-    return drawn, [body_case(b) for b in _unique(ends)]
+    explicit = [body_case(b) for b in _unique(ends)]
+    response = op.response(status)
+    media = response.content.get(media_type) if response is not None else None
+    if media is not None and media.schema is not None and kind(media_type) == "json":
+        full = first_draw(strategies.responses(oid, status, media_type, spec, style=FULL))
+        explicit += [body_case(full)] if full not in ends else []
+        explicit += [{**body_case(b), "vary": [w, what]} for w, what, b in variations(media.schema, full)]
+    return drawn, explicit
 
 
 def stream_arguments(
@@ -176,7 +202,9 @@ def success_script(spec: Spec, op: Operation, media_type: str | None, long: bool
             settings=_FIRST,
         )
         return {"status": status, "stream": events}
-    body = first_draw(strategies.responses(op.operation_id, status, media_type, spec, style=FULLEST))
+    # FULL, not FULLEST: a replayed resilience case should read as a plain answer, without
+    # unknown fields under random Unicode names (the response phase covers those).
+    body = first_draw(strategies.responses(op.operation_id, status, media_type, spec, style=FULL))
     if isinstance(body, bytes):
         return {"status": status, "body_base64": base64.b64encode(body).decode(), "media_type": media_type}
     return {"status": status, "body": body, "media_type": media_type}

@@ -94,9 +94,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=1.0,
         help="seconds the first byte waits in slow-first-byte (default: 1)",
     )
+    p.add_argument(
+        "--time-budget",
+        metavar="S",
+        type=float,
+        default=60.0,
+        help="seconds of exploring and shrinking per operation and answer, after the fixed cases "
+        "(default: 60)",
+    )
     p.add_argument("--report", metavar="FORMATS", help="comma-separated: json, md")
     p.add_argument(
-        "--report-dir", metavar="DIR", default="reports", help="where reports go (default: reports)"
+        "--report-dir",
+        metavar="DIR",
+        default="reports",
+        help="where reports go, and cases too long to print in a replay command (default: reports)",
     )
     p.add_argument(
         "--replay", metavar="CASE", help="run one case again: its JSON (as a report prints it) or @FILE"
@@ -108,8 +119,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace) -> Any:
     from contracts.client.suite import ClientOptions
 
-    if args.max_examples < 0 or args.timeout <= 0 or args.slow_first_byte < 0:
-        raise ValueError("--max-examples must be >= 0, --timeout > 0 and --slow-first-byte >= 0")
+    if args.max_examples < 0 or args.timeout <= 0 or args.slow_first_byte < 0 or args.time_budget <= 0:
+        raise ValueError(
+            "--max-examples must be >= 0, --timeout and --time-budget > 0, --slow-first-byte >= 0"
+        )
     operations = tuple(
         dict.fromkeys(n.strip() for item in args.operations for n in item.split(",") if n.strip())
     )
@@ -121,6 +134,7 @@ def _options(args: argparse.Namespace) -> Any:
         phases=tuple(args.phases),
         scenarios=tuple(args.scenarios),
         slow_first_byte=args.slow_first_byte,
+        time_budget=args.time_budget,
     )
 
 
@@ -170,8 +184,8 @@ def run(args: argparse.Namespace) -> int:
     except (AdapterLoadError, ValueError, OSError) as exc:
         sys.stderr.write(f"venice-contracts client: error: {exc}\n")
         return 2
-    sys.stdout.write(report.text())
     directory = Path(args.report_dir)
+    sys.stdout.write(report.text(replays=directory))
     for fmt in formats:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"client-report.{fmt}"

@@ -2,15 +2,15 @@
 scripted answer vs what the client returned.
 
 JSON numbers compare by value (1 and 1.0 are the same number; JSON has one number type), but
-never against booleans or strings: "5" for 5 is a re-typed field. A field the client added is
-fine only when it carries the spec's own `default` for that place.
+never against booleans or strings: "5" for 5 is a re-typed field. Which differences are no bug
+(a spec default, null vs absent) is decided in equivalence.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,6 +34,23 @@ class Difference:
             f"sent {_short(self.sent)} ({json_type(self.sent)})",
         }.get(self.kind, f"given {_short(self.given)}, got {_short(self.sent)}")
         return f"{self.location}: {self.kind} ({shown})"
+
+
+def first_difference(d: Difference) -> str:
+    """A difference as a reader needs it: the place and both values, and for two long strings
+    the first character where they part (two identical cut-off prefixes say nothing)."""
+    if d.kind == "changed" and isinstance(d.given, str) and isinstance(d.sent, str):
+        at = next(
+            (i for i, (a, b) in enumerate(zip(d.given, d.sent, strict=False)) if a != b),
+            min(len(d.given), len(d.sent)),
+        )
+        start = max(0, at - 20)
+        window = [json.dumps(v[start : at + 40], ensure_ascii=False) for v in (d.given, d.sent)]
+        return (
+            f"{d.location}: changed at character {at} (lengths {len(d.given)} and {len(d.sent)}): "
+            f"given ...{window[0]}, got ...{window[1]}"
+        )
+    return str(d)
 
 
 def _short(value: Any) -> str:
@@ -195,39 +212,3 @@ def request_differences(arguments: Mapping[str, Any], sent: Sent) -> list[Differ
         elif sent.body_readable:
             out.extend(diff(arguments["body"], sent.body, "body"))
     return out
-
-
-# -- spec defaults ------------------------------------------------------------------------------
-
-
-def defaults_at(schema: Any, location: str) -> list[Any]:
-    """The `default`s the schema declares for a body location like `body.a[0].b` (any branch)."""
-    tokens = [t for t in re.split(r"\.|\[(\d+)\]", location.removeprefix("body")) if t]
-    return [
-        node["default"]
-        for node in _walk(schema, tokens, schema)
-        if isinstance(node, dict) and "default" in node
-    ]
-
-
-def _walk(node: Any, tokens: list[str], root: Any, depth: int = 0) -> Iterator[Any]:
-    if not isinstance(node, dict) or depth > 64:
-        return
-    if "$ref" in node and isinstance(node["$ref"], str):
-        target: Any = root
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        yield from _walk(target, tokens, root, depth + 1)
-        return
-    for union in ("anyOf", "oneOf", "allOf"):
-        for branch in node.get(union) or []:
-            yield from _walk(branch, tokens, root, depth + 1)
-    if not tokens:
-        yield node
-        return
-    head, rest = tokens[0], tokens[1:]
-    if head.isdigit():
-        yield from _walk(node.get("items"), rest, root, depth + 1)
-    else:
-        properties = node.get("properties") or {}
-        yield from _walk(properties.get(head), rest, root, depth + 1)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.client.adapters.base import (
+    AdapterLoadError,
     ClientError,
     Result,
     Unsupported,
@@ -51,6 +52,11 @@ class Harness:
         declared = getattr(self.adapter, "operations", None)
         return None if declared is None else operation_id in declared
 
+    def streams(self) -> bool:
+        """Whether the adapter's client reads event streams (it may declare it does not)."""
+        declared = getattr(self.adapter, "capabilities", None) or {}
+        return not (isinstance(declared, Mapping) and declared.get("streaming") is False)
+
     def run(
         self, operation_id: str, arguments: Mapping[str, Any], scripts: Sequence[Mapping[str, Any]]
     ) -> Outcome:
@@ -76,6 +82,8 @@ class Harness:
             )
         except (Unsupported, NotImplementedError):
             return Result(unsupported=True)
+        except AdapterLoadError:
+            raise  # the adapter cannot run at all: a usage error, not an outcome
         except Exception as exc:  # the client reported an error: that is an outcome, not a crash
             return Result(error=error_of(exc))
 

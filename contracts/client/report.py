@@ -3,7 +3,10 @@ a replay command for the shrunk case, what the client did in each scenario, and 
 
 from __future__ import annotations
 
+import re
 import shlex
+import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contracts.client.findings import Finding, case_text
@@ -21,16 +24,45 @@ def replay_command(adapter: str, finding: Finding) -> str:
     return f"venice-contracts client --adapter {shlex.quote(adapter)} --replay {case}"
 
 
-def _finding_lines(report: ClientReport, finding: Finding) -> list[str]:
+WIDTH = 100  # the terminal report's tables and wrapped lines fit this many columns
+LONG_CASE = 400  # characters: a longer case goes to a file, the terminal shows `--replay @FILE`
+
+
+def replay_file(directory: Path, number: int, finding: Finding) -> Path:
+    """Where a long case is written (one file per finding, named so a reader finds it)."""
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", f"{number:02d}-{finding.operation}-{finding.rule}")
+    return directory / "replays" / f"{name}.json"
+
+
+def _finding_lines(report: ClientReport, finding: Finding, number: int, replays: Path | None) -> list[str]:
     lines = [
         f"  {finding.operation}  {finding.rule}  [{_BLAME[finding.attribution]}]",
         f"    {finding.title}",
     ]
     lines += [f"      {line}" for line in finding.evidence]
-    if finding.case is not None:
-        lines.append(f"    case (shrunk): {case_text(finding.case)[:2000]}")
-        lines.append(f"    replay: {replay_command(report.adapter, finding)[:2200]}")
+    if finding.case is None:
+        return lines
+    text = case_text(finding.case)
+    if replays is None or len(text) <= LONG_CASE:
+        lines.append(f"    case (shrunk): {text}")
+        lines.append(f"    replay: {replay_command(report.adapter, finding)}")
+        return lines
+    # Never cut: the whole case goes to a file, and the command reads it from there.
+    path = replay_file(replays, number, finding)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    adapter = shlex.quote(report.adapter)
+    lines.append(f"    case (shrunk, {len(text)} characters): {path}")
+    lines.append(
+        f"    replay: venice-contracts client --adapter {adapter} --replay @{shlex.quote(str(path))}"
+    )
     return lines
+
+
+def _wrapped(first: str, rest: str, indent: int) -> list[str]:
+    return textwrap.wrap(
+        f"{first}{rest}", WIDTH, subsequent_indent=" " * indent, break_on_hyphens=False, break_long_words=True
+    )
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -40,7 +72,9 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
-def text_report(report: ClientReport) -> str:
+def text_report(report: ClientReport, replays: Path | None = None) -> str:
+    """The terminal report. With `replays` (a directory), cases longer than LONG_CASE are
+    written there and their replay commands read them with `--replay @FILE`."""
     o = report.options
     lines = [
         f"venice-contracts client: adapter {report.adapter}, {len(report.operations)} operation(s), "
@@ -62,40 +96,38 @@ def text_report(report: ClientReport) -> str:
         if chosen:
             lines += ["", title]
             for finding in chosen:
-                lines += _finding_lines(report, finding)
+                lines += _finding_lines(report, finding, report.findings.index(finding) + 1, replays)
     notes = [n for op in report.operations for n in op.notes]
     if notes:
         lines += ["", "declared by the adapter (not failing)"]
         lines += [f"  {n.operation}  {n.title}: {'; '.join(n.evidence)}" for n in notes]
     skipped = [f"  {op.operation}  {line}" for op in report.operations for line in op.skipped]
     if skipped:
-        lines += ["", "not exercised (the spec gives no values for them)", *skipped]
+        lines += ["", "not exercised", *skipped]
     observations = [obs for op in report.operations for obs in op.observations]
     if observations:
         lines += ["", "resilience: what the client did"]
-        rows = [["operation", "scenario", "ok", "outcome"]]
-        rows += [
-            [obs.operation, obs.scenario, "yes" if obs.passed else "NO", obs.outcome] for obs in observations
-        ]
-        lines += _table(rows)
-    lines += ["", "coverage"]
-    rows = [["operation", "requests", "statuses", "media types", "stream kinds", "scenarios"]]
+        width = max(len(f"{obs.operation}  {obs.scenario}") for obs in observations) + 2
+        for obs in observations:
+            head = f"  {f'{obs.operation}  {obs.scenario}':<{width}}{'ok ' if obs.passed else 'NO '} "
+            lines += _wrapped(head, obs.outcome, len(head))
+    lines += ["", "coverage (answered: of those documented)"]
     for op in report.operations:
         c = op.coverage
         if c is None or not op.supported:
-            rows.append([op.operation, "-", "-", "-", "-", op.verdict])
+            lines.append(f"  {op.operation}: {op.verdict}")
             continue
-        rows.append(
-            [
-                op.operation,
-                str(c.requests),
-                f"{c.status_ratio}: {','.join(map(str, sorted(c.statuses)))}",
-                f"{c.media_ratio}: {','.join(sorted(c.media_types))}",
-                ",".join(sorted(c.stream_kinds)) or "-",
-                ",".join(sorted(c.scenarios)) or "-",
-            ]
+        statuses = ",".join(map(str, sorted(c.statuses))) or "-"
+        lines += _wrapped(
+            f"  {op.operation}: ",
+            f"{c.requests} requests; statuses {c.status_ratio} ({statuses}); "
+            f"media types {c.media_ratio} ({', '.join(sorted(c.media_types)) or '-'})",
+            6,
         )
-    lines += _table(rows)
+        if c.stream_kinds:
+            lines += _wrapped("      stream kinds: ", ", ".join(sorted(c.stream_kinds)), 8)
+        if c.scenarios:
+            lines += _wrapped("      scenarios: ", ", ".join(sorted(c.scenarios)), 8)
     failures = len(report.failures)
     verdict = (
         "PASS"

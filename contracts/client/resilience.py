@@ -11,7 +11,7 @@ from typing import Any
 from contracts.client.cases import baseline, success_script, success_target
 from contracts.client.findings import Finding, Observation
 from contracts.client.harness import Harness, Outcome
-from contracts.client.judge import request_findings, value_findings
+from contracts.client.judge import request_findings, unsupported_note, value_findings
 from contracts.client.media import SSE_TYPE, kind
 from mockserver import SCENARIO_RETRY_AFTER as RETRY_AFTER_SECONDS
 from mockserver import SCENARIO_STATUSES as STATUSES
@@ -64,6 +64,9 @@ def judge_scenario(
     good = case["scripts"][1]
     result = outcome.result
     ours = [c for c in outcome.calls if c.operation_id == op.operation_id]
+    if result.unsupported:
+        note = unsupported_note(op, "resilience", f"the {scenario} scenario")
+        return [note], Observation(op.operation_id, scenario, "unsupported by the adapter", True)
     problems = [
         f
         for f in request_findings(h, op, case["arguments"], outcome.calls, result, "resilience")
@@ -79,13 +82,15 @@ def judge_scenario(
 
     def fail(rule: str, title: str, *evidence: str) -> None:
         findings.append(
-            Finding(op.operation_id, "resilience", f"resilience.{rule}", title, evidence=evidence)
+            Finding(
+                op.operation_id, "resilience", f"resilience.{rule}", title, evidence=evidence, path=scenario
+            )
         )
 
     # A broken answer reported as a success is judged below; compare values of real answers only.
     if result.ok and (retried or scenario in STATUSES or scenario == "slow-first-byte"):
         findings += [
-            Finding(f.operation, f.phase, f.rule, f"{scenario}: {f.title}", f.attribution, f.evidence)
+            Finding(f.operation, f.phase, f.rule, f"{scenario}: {f.title}", f.attribution, f.evidence, f.path)
             for f in value_findings(op, result, good, "resilience")
         ]
     if scenario in STATUSES:
@@ -125,4 +130,7 @@ def judge_scenario(
             outcome_text = f"reported {what} as an error: {result.error}"
     if retried and result.ok and "retried" not in outcome_text:
         outcome_text += " (after a retry)"
+    changed = [f for f in findings if f.rule.startswith("response.")]
+    if changed:  # say why a client that did the right thing still failed here
+        outcome_text += f"; but {changed[0].title.removeprefix(f'{scenario}: ')}"
     return findings, Observation(op.operation_id, scenario, outcome_text, not findings)

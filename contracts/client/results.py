@@ -4,6 +4,7 @@ OperationReport per operation)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from contracts.client.coverage import OperationCoverage
@@ -21,6 +22,7 @@ class ClientOptions:
     phases: tuple[str, ...] = PHASES
     scenarios: tuple[str, ...] = SCENARIOS
     slow_first_byte: float = 1.0  # seconds the slow-first-byte scenario holds the first byte
+    time_budget: float = 60.0  # seconds of exploring per operation and target, past its explicit cases
     spec: Spec | None = None  # default: the bundled spec
 
 
@@ -80,10 +82,11 @@ class ClientReport:
     def operation(self, operation_id: str) -> OperationReport:
         return next(op for op in self.operations if op.operation == operation_id)
 
-    def text(self) -> str:
+    def text(self, replays: Path | None = None) -> str:
+        """The terminal report (with `replays`: long cases written there, see report.py)."""
         from contracts.client.report import text_report
 
-        return text_report(self)
+        return text_report(self, replays)
 
     def as_json(self) -> dict[str, Any]:
         from contracts.client.report import json_report

@@ -57,6 +57,9 @@ class Style:
 # property present, with values, one item per array and an unknown extra field wherever allowed.
 PLAINEST = Style(optional="none", extra="none", nulls="first")
 FULLEST = Style(optional="all", extra="always", nulls="last", min_items=1)
+# Every property present, one item per array, no nulls, no unknown fields, ASCII: the value the
+# systematic variations (variations.py) change one place at a time.
+FULL = Style(optional="all", extra="none", nulls="last", min_items=1, unicode=False)
 # Every property present and one item per array, but null wherever null is allowed: what a client
 # that trusts nullable fields to be filled trips on.
 NULLS = Style(optional="all", extra="none", nulls="first", min_items=1)

@@ -31,6 +31,7 @@ from contracts.client.explore import explore
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness
 from contracts.client.judge import request_findings, response_findings
+from contracts.client.media import SSE_TYPE
 from contracts.client.resilience import judge_scenario, scenario_case
 from contracts.client.results import ClientOptions, ClientReport, OperationReport
 from contracts.server.local import LocalMock
@@ -88,7 +89,7 @@ class Runner:
 
     def _record(self, report: OperationReport, found: tuple[list[Finding], list[Finding], int]) -> None:
         failures, notes, ran = found
-        report.findings += failures
+        _add(report, failures)
         report.notes += [n for n in notes if n not in report.notes]
         report.cases += ran
 
@@ -103,7 +104,10 @@ class Runner:
             return request_findings(self.h, op, case["arguments"], outcome.calls, outcome.result)
 
         seed = _seed(self.options.seed, op.operation_id, "requests")
-        self._record(report, explore(drawn, judge, explicit, self.options.max_examples, seed))
+        self._record(report, explore(drawn, judge, explicit, self.options.max_examples, seed, self._until()))
+
+    def _until(self) -> float:
+        return time.monotonic() + self.options.time_budget
 
     def _guarded(self, report: OperationReport, what: str, run: Callable[[], None]) -> None:
         """Run one target; one the spec gives no values for is reported as not exercised."""
@@ -115,6 +119,9 @@ class Runner:
     def _responses(self, op: Operation, report: OperationReport) -> None:
         for status, media_type in response_targets(op):
             target = f"responses {status} {media_type or '(no body)'}"
+            if media_type == SSE_TYPE and not self.h.streams():
+                report.skipped.append(f"{target}: the adapter declares that its client does not stream")
+                continue
             self.progress(f"{op.operation_id}: {target}")
             self._guarded(report, target, functools.partial(self._answer, op, report, status, media_type))
 
@@ -130,21 +137,36 @@ class Runner:
         # Error answers are small and alike: their explicit ends are enough.
         examples = self.options.max_examples if status < 400 else 0
         seed = _seed(self.options.seed, op.operation_id, status, media_type)
-        self._record(report, explore(drawn, judge, explicit, examples, seed))
+        self._record(report, explore(drawn, judge, explicit, examples, seed, self._until()))
 
     def _resilience(self, op: Operation, report: OperationReport) -> None:
         for scenario in self.options.scenarios:
             case = scenario_case(self.spec, op, scenario, self.options.slow_first_byte)
             if case is None:
                 continue
+            if scenario == "cut-stream" and not self.h.streams():
+                report.skipped.append(
+                    f"resilience {scenario}: the adapter declares that its client does not stream"
+                )
+                continue
             self.progress(f"{op.operation_id}: resilience {scenario}")
             outcome = self.h.run(op.operation_id, case["arguments"], case["scripts"])
             assert report.coverage is not None
             report.coverage.record(op.operation_id, outcome, case["scripts"])
             findings, observation = judge_scenario(self.h, op, case, outcome)
-            report.findings += [f.with_case(case) for f in findings]
+            report.notes += [f for f in findings if f.attribution == "allowed" and f not in report.notes]
+            _add(report, [f.with_case(case) for f in findings if f.attribution != "allowed"])
             report.observations.append(observation)
             report.cases += 1
+
+
+def _add(report: OperationReport, findings: list[Finding]) -> None:
+    """One finding per (operation, rule, field path) across the phases: the first one found."""
+    seen = {f.key for f in report.findings}
+    for finding in findings:
+        if finding.key not in seen:
+            seen.add(finding.key)
+            report.findings.append(finding)
 
 
 def suite_mock(spec: Spec, seed: int) -> Mock:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from contracts.client.findings import Finding
 from contracts.client.suite import ClientOptions, ClientReport, replay, run_client_suite
 from tests.client import broken_adapters as broken
 
@@ -106,16 +107,31 @@ def test_the_report_prints_the_shrunk_case_and_a_replay_command() -> None:
     assert text.rstrip().endswith("client failure(s))")
 
 
-def test_a_client_that_trips_on_what_the_spec_leaves_open_is_blamed_on_the_spec() -> None:
+def test_a_client_that_fails_on_an_unknown_field_the_schema_allows_is_a_client_bug() -> None:
+    """listModels' answer does not close its objects: an unknown field is valid there, so a
+    client that raises on one is broken, with the passing re-run as the evidence."""
     report = run_client_suite(
         broken.StrictAdapter,
         ClientOptions(operations=("listModels",), phases=("responses",), **QUICK),  # type: ignore[arg-type]
     )
     operation = report.operation("listModels")
-    assert operation.verdict == "ambiguous"
-    assert report.passed  # not the client's bug alone: reported, not failed
+    assert operation.verdict == "fail"
     (finding,) = operation.findings
-    assert (finding.rule, finding.attribution) == ("response.rejected", "spec")
-    assert "unexpected fields" in finding.evidence[0]
-    assert "no additionalProperties: false" in finding.evidence[-1]
-    assert "spec ambiguities (not failing)" in report.text()
+    assert finding.case is not None
+    body = finding.case["script"]["body"]
+    (extra,) = set(body) - {"data", "object", "type"}
+    assert finding == Finding(
+        "listModels",
+        "responses",
+        "response.unknown-field",
+        f"the client failed on an unknown field at body.{extra}",
+        "client",
+        (
+            f"ValueError: unexpected fields [{extra!r}]",
+            f"the same answer without body.{extra} is accepted; the schema allows additional properties at "
+            "body (no additionalProperties: false, OpenAPI's default), so the answer is valid",
+        ),
+        path="body.*",
+    )
+    assert [f.rule for f in replay(broken.StrictAdapter, finding.case)] == ["response.unknown-field"]
+    assert replay("httpx", finding.case) == []

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from contracts.client.report import WIDTH
 from contracts.client.suite import ClientOptions, ClientReport, run_client_suite
 from mockserver import Spec
 
@@ -59,8 +60,11 @@ def test_the_report_has_verdicts_coverage_and_a_result(report: ClientReport) -> 
     text = report.text()
     assert re.search(r"createChatCompletion +POST /chat/completions +PASS", text)
     assert "coverage" in text
-    assert "content,cut," in text  # the chat stream kinds, the cut one included
+    assert "stream kinds: content, cut, " in text  # the chat stream kinds, the cut one included
     assert text.rstrip().endswith("result: PASS")
+    coverage = text[text.index("\ncoverage") :].splitlines()
+    assert all(len(line) <= WIDTH for line in coverage), [line for line in coverage if len(line) > WIDTH]
+    assert len(coverage) >= len(report.operations)
     data = report.as_json()
     assert data["passed"] is True
     assert {op["verdict"] for op in data["operations"]} == {"pass"}

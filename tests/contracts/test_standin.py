@@ -8,9 +8,9 @@ reported. A fault counts as found only when a failure names it: the whole failur
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 

@@ -11,7 +11,9 @@ error; `Unsupported` when its client cannot make that call at all.
 
 Optional attributes: `operations` (the operationIds it covers; default: try each),
 `allowances` ({operationId: {field: why}}: differences from the given arguments that the
-adapter declares on purpose, reported but not failed), `close()`.
+adapter declares on purpose, reported but not failed), `capabilities` ({"streaming": False}:
+its client does not read event streams, so stream answers are not scripted), `close()`.
+Answering `Unsupported` is never a client bug: the suite notes it and moves on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from typing import Any, Protocol, runtime_checkable
 from contracts.failures import excerpt
 
 Arguments = dict[str, Any]
+
+
+class AdapterLoadError(ValueError):
+    """An adapter that cannot start: nothing loadable named, a missing command, an import error.
+    A usage error (exit 2), never a client bug."""
 
 
 class Unsupported(Exception):
@@ -130,6 +137,11 @@ class PerOperation:
     def operations(self) -> Collection[str] | None:
         declared = getattr(self.target, "operations", None)
         return declared if isinstance(declared, Collection) else None
+
+    @property
+    def capabilities(self) -> Mapping[str, Any]:
+        declared = getattr(self.target, "capabilities", None)
+        return declared if isinstance(declared, Mapping) else {}
 
     def call(self, operation_id: str, arguments: Arguments) -> Any:
         method = self.method(operation_id)

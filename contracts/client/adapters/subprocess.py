@@ -12,6 +12,14 @@ and the process answers with one line on stdout, one of:
     {"unsupported": true}
 Anything else the process writes goes to stderr. A process that dies is restarted for the next
 call; one that does not answer within the call's time limit is killed.
+
+The process may open with a hello line, written at start before it reads anything:
+    {"hello": {"operations": ["listModels", ...], "allowances": {"listModels": {"field": "why"}},
+               "capabilities": {"streaming": false}}}
+declaring what it covers (default: try every operation), the differences it makes on purpose,
+and that its client does not stream. The suite waits HELLO_WAIT seconds for it; a hello that
+comes later is still read. A command that cannot start, or a process that exits before it ever
+answers, is a usage error (AdapterLoadError), not a client bug.
 """
 
 from __future__ import annotations
@@ -28,9 +36,10 @@ from collections import deque
 from collections.abc import Sequence
 from typing import IO, Any
 
-from contracts.client.adapters.base import Arguments, ClientError, Result, Target
+from contracts.client.adapters.base import AdapterLoadError, Arguments, ClientError, Result, Target
 
 MAX_LINE = 64 * 1024 * 1024  # one answer line; a client's answer beyond this is not read
+HELLO_WAIT = 1.0  # seconds to wait at start for a hello line (or for the process to exit)
 
 
 class ProtocolError(Exception):
@@ -80,6 +89,9 @@ class SubprocessAdapter:
         self.target = target
         self.cwd = cwd
         self.allowances: dict[str, dict[str, str]] = {}
+        self.operations: frozenset[str] | None = None
+        self.capabilities: dict[str, Any] = {}
+        self.answered = 0  # answer lines read: a process that never answered could not start
         self._process: subprocess.Popen[str] | None = None
         self._readers: list[threading.Thread] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -90,15 +102,20 @@ class SubprocessAdapter:
             return self._process
         self._dispose()
         self._lines = queue.Queue()
-        process = subprocess.Popen(
-            self.command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            cwd=self.cwd,
-        )
+        try:
+            process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                cwd=self.cwd,
+            )
+        except OSError as exc:
+            raise AdapterLoadError(
+                f"cannot start adapter command {shlex.join(self.command)!r}: {exc}"
+            ) from None
         assert process.stdout is not None
         assert process.stderr is not None
         self._readers = [
@@ -109,6 +126,51 @@ class SubprocessAdapter:
             reader.start()
         self._process = process
         return process
+
+    def start(self) -> None:
+        """Start the process and read its hello line if it sends one within HELLO_WAIT."""
+        process = self._start()
+        try:
+            line = self._lines.get(timeout=HELLO_WAIT)
+        except queue.Empty:
+            return
+        if line is None:
+            self._not_started(process)
+        elif not self._hello(line):
+            raise AdapterLoadError(
+                f"adapter {shlex.join(self.command)!r} wrote before it was asked: {line[:200]!r}"
+            )
+
+    def _hello(self, line: str) -> bool:
+        """Read `line` as a hello line if it is one."""
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(message, dict) or not isinstance(message.get("hello"), dict):
+            return False
+        hello = message["hello"]
+        if isinstance(hello.get("operations"), list):
+            self.operations = frozenset(str(o) for o in hello["operations"])
+        if isinstance(hello.get("allowances"), dict):
+            self.allowances = {
+                str(op): {str(k): str(v) for k, v in fields.items()}
+                for op, fields in hello["allowances"].items()
+                if isinstance(fields, dict)
+            }
+        if isinstance(hello.get("capabilities"), dict):
+            self.capabilities = dict(hello["capabilities"])
+        return True
+
+    def _not_started(self, process: subprocess.Popen[str]) -> None:
+        code = process.wait(timeout=5)
+        for reader in self._readers:
+            reader.join(timeout=2)
+        tail = " | ".join(line for line in self._stderr if line.strip())[-300:] or "nothing on stderr"
+        self._dispose()
+        raise AdapterLoadError(
+            f"adapter {shlex.join(self.command)!r} exited with status {code} before answering: {tail}"
+        )
 
     @staticmethod
     def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -139,14 +201,19 @@ class SubprocessAdapter:
             process.stdin.flush()
         except (BrokenPipeError, OSError):
             return self._died(process)
+        seconds = timeout or self.target.timeout + 5
         try:
-            line = self._lines.get(timeout=timeout or self.target.timeout + 5)
+            line = self._lines.get(timeout=seconds)
+            while line is not None and self._hello(line):  # a hello that came late
+                line = self._lines.get(timeout=seconds)
         except queue.Empty:
             self._kill()
-            seconds = timeout or self.target.timeout + 5
             return Result(error=ClientError("AdapterTimeout", f"no answer line within {seconds:g} s"))
         if line is None:
+            if not self.answered:
+                self._not_started(process)
             return self._died(process)
+        self.answered += 1
         try:
             return parse_line(line)
         except ProtocolError as exc:
