@@ -44,8 +44,22 @@ def request_body(include_usage: bool, tools: Sequence[Mapping[str, Any]] | None)
     return body
 
 
+def choice_count(events: Sequence[Any]) -> int:
+    """How many choices a stream answers with: a stream of two is the answer to `n: 2`."""
+    indexes = {
+        c.get("index")
+        for e in events
+        if isinstance(e, dict)
+        for c in e.get("choices") or ()
+        if isinstance(c, dict)
+    }
+    return max(len(indexes), 1)
+
+
 def is_valid_stream(spec: Any, events: Sequence[Any], body: Mapping[str, Any]) -> bool:
-    checker = chat_stream_checker(spec, dict(body))
+    """Valid as the answer to `body`, which asked for as many choices as the stream has."""
+    count = choice_count(events)
+    checker = chat_stream_checker(spec, {**body, "n": count} if count > 1 else dict(body))
     failures = [f for e in events for f in checker.feed(Event(json.dumps(e)))]
     failures += checker.feed(Event("[DONE]"))
     return not failures and not checker.finish()
