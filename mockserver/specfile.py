@@ -150,6 +150,9 @@ class _Resolver:
     done: dict[tuple[Path, str], JSON] = field(default_factory=dict)
     active: list[tuple[Path, str]] = field(default_factory=list)
     recursive: dict[str, JSON] = field(default_factory=dict)
+    # With a list, a $ref that cannot be followed is recorded here and read as `{}` (anything),
+    # so one bad reference in a large spec costs a warning, not the start.
+    problems: list[tuple[tuple[str | int, ...], str]] | None = None
 
     def document(self, path: Path) -> JSON:
         if path not in self.documents:
@@ -180,7 +183,14 @@ class _Resolver:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            path, fragment, target = self.target(ref, here, where)
+            try:
+                path, fragment, target = self.target(ref, here, where)
+            except SpecLoadError as exc:
+                if self.problems is None:
+                    raise
+                message = str(exc).removeprefix(format_location(where) + ": ")
+                self.problems.append((tuple(where), f"{message}; read as an empty schema (anything)"))
+                return {}
             key = (path, fragment)
             if key in self.done:
                 return self.done[key]
@@ -199,13 +209,16 @@ class _Resolver:
         return {k: self.resolve(v, here, [*where, k]) for k, v in node.items()}
 
 
-def resolve_refs(document: JSON, path: Path) -> tuple[JSON, dict[str, JSON]]:
+def resolve_refs(
+    document: JSON, path: Path, problems: list[tuple[tuple[str | int, ...], str]] | None = None
+) -> tuple[JSON, dict[str, JSON]]:
     """Return the document with every `$ref` inlined, and the targets of recursive refs.
 
     Shared targets are shared objects in the result (a DAG), so callers that walk it should
     memoize by identity. Recursive targets are resolved too, with their inner cycles kept as refs.
+    A `$ref` that does not resolve raises SpecLoadError, or with `problems` is listed there.
     """
-    resolver = _Resolver(root_path=path.resolve())
+    resolver = _Resolver(root_path=path.resolve(), problems=problems)
     resolver.documents[resolver.root_path] = document
     resolved = resolver.resolve(document, resolver.root_path, [])
     recursive: dict[str, JSON] = {}
