@@ -31,7 +31,7 @@ from mockserver.spec import (
     Spec,
     SpecWarning,
 )
-from mockserver.specfile import SpecLoadError, format_location, read_document, resolve_refs
+from mockserver.specfile import SpecLoadError, expanded_sizes, format_location, read_document, resolve_refs
 from mockserver.types import JSON
 
 
@@ -99,9 +99,24 @@ def load(
     # From here on nothing stops the start: each problem is one warning naming its location.
     problems = specrepair.repair(raw)
     problems += speccheck.check_document(raw)
-    resolved, recursive = resolve_refs(raw, source, problems)
+    targets: dict[int, tuple[str, JSON]] = {}
+    resolved, recursive = resolve_refs(raw, source, problems, targets)
     warnings = [SpecWarning(format_location(location), message) for location, message in problems]
-    return _Builder(raw, resolved, recursive, str(source), warnings).build()
+    return _Builder(raw, resolved, recursive, str(source), warnings, shared=_large(targets)).build()
+
+
+# Components that would expand past this many nodes stay `$ref`s in compiled schemas. The bundled
+# spec's largest (ChatCompletionRequest) has under 500, so it is always expanded.
+_EXPAND_LIMIT = 5000
+
+
+def _large(targets: Mapping[int, tuple[str, JSON]]) -> dict[int, str]:
+    sizes = expanded_sizes((node for _, node in targets.values()), _EXPAND_LIMIT)
+    return {
+        key: re.sub(r"[^A-Za-z0-9_.-]", "_", name.strip("/")) or "root"
+        for key, (name, _) in targets.items()
+        if sizes.get(key, 0) >= _EXPAND_LIMIT
+    }
 
 
 def camel_operation_id(method: str, path: str) -> str:
@@ -139,6 +154,7 @@ class _Builder:
     warnings: list[SpecWarning] = field(default_factory=list)
     bad_examples: set[int] = field(default_factory=set)
     converters: dict[Direction, Converter] = field(default_factory=dict)
+    shared: dict[int, str] = field(default_factory=dict)  # large components kept as `$ref`s
 
     @property
     def version(self) -> str:
@@ -151,7 +167,7 @@ class _Builder:
         self.find_bad_schema_examples()
         for direction in ("request", "response"):
             self.converters[direction] = Converter(
-                self.version, direction, self.recursive, bad_examples=self.bad_examples
+                self.version, direction, self.recursive, bad_examples=self.bad_examples, shared=self.shared
             )
         schemes = self.security_schemes()
         default_security = self.resolved.get("security")
@@ -207,7 +223,10 @@ class _Builder:
     ) -> Compiled | None:
         if schema is None:
             return None
-        converted = self.converters[direction].convert(schema)
+        converter = self.converters[direction]
+        if self.shared:  # a large component graph: convert and compile when first used
+            return Compiled(make=lambda: converter.convert(schema), version=self.version)
+        converted = converter.convert(schema)
         try:
             return Compiled(converted, compile_validator(converted, self.version))
         except (ValueError, jsonschema_rs.ValidationError) as exc:
@@ -216,7 +235,7 @@ class _Builder:
             return Compiled({}, compile_validator({}, self.version))
 
     def find_bad_schema_examples(self) -> None:
-        checker = Converter(self.version, "response", self.recursive)
+        checker = Converter(self.version, "response", self.recursive, shared=self.shared)
         for location, node, _raw in speccheck.schema_nodes(self.raw, self.resolved):
             if "example" not in node:
                 continue

@@ -64,7 +64,7 @@ def _repair_node(node: dict[str, Any], is_30: bool, report: Report) -> None:
     if "multipleOf" in node and not (_is_number(node["multipleOf"]) and node["multipleOf"] > 0):
         report("multipleOf", f"{node.pop('multipleOf')!r} is not a positive number; ignored")
     if "required" in node:
-        _repair_required(node, report)
+        _repair_required(node, is_30, report)
     if "enum" in node:
         enum = node["enum"]
         if not isinstance(enum, list) or not enum:
@@ -133,7 +133,7 @@ def _repair_bounds(node: dict[str, Any], is_30: bool, report: Report) -> None:
             report(exclusive, f"{value!r} is neither a boolean nor a number; ignored")
 
 
-def _repair_required(node: dict[str, Any], report: Report) -> None:
+def _repair_required(node: dict[str, Any], is_30: bool, report: Report) -> None:
     required = node["required"]
     if isinstance(required, bool):
         del node["required"]
@@ -144,6 +144,9 @@ def _repair_required(node: dict[str, Any], report: Report) -> None:
         if not node["required"]:
             del node["required"]
         report("required", f"{required!r:.60} is not a list of property names; names kept: {names}")
+    elif not required and is_30:
+        del node["required"]
+        report("required", "an empty list is not allowed in OAS 3.0 (draft 4); ignored")
     elif len(set(required)) < len(required):
         node["required"] = list(dict.fromkeys(required))
         report("required", "names a property twice; duplicates dropped")
