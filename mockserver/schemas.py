@@ -50,6 +50,9 @@ class Converter:
     direction: Direction
     recursive: dict[str, JSON] = field(default_factory=dict)
     bad_examples: set[int] = field(default_factory=set)  # ids of nodes whose `example` is invalid
+    # Large shared components by identity -> definition name: kept as `$ref`s into definitions
+    # instead of being expanded (a deep component graph expands exponentially; see specload).
+    shared: dict[int, str] = field(default_factory=dict)
     _memo: dict[int, Schema] = field(default_factory=dict)
     _definitions: dict[str, Schema] = field(default_factory=dict)
 
@@ -57,21 +60,53 @@ class Converter:
     def is_oas30(self) -> bool:
         return self.openapi_version.startswith("3.0")
 
+    @property
+    def _defs_key(self) -> str:
+        return "definitions" if self.is_oas30 else "$defs"
+
     def convert(self, schema: JSON) -> Schema:
         """The JSON Schema for an OpenAPI schema object, ready to compile."""
-        converted = self._convert(schema)
+        converted = self._convert(schema, root=True)
         if not self._definitions:
             return converted
-        # Recursive refs point into `definitions`; wrap so the root can carry them.
-        root_key = "definitions" if self.is_oas30 else "$defs"
-        return {"allOf": [converted], root_key: dict(self._definitions)}
+        # Refs point into `definitions`; wrap so the root carries the ones it reaches.
+        names = self._reachable(converted)
+        if not names:
+            return converted
+        return {"allOf": [converted], self._defs_key: {n: self._definitions[n] for n in sorted(names)}}
 
-    def _convert(self, schema: JSON) -> Schema:
+    def _reachable(self, converted: Schema) -> set[str]:
+        prefix = f"#/{self._defs_key}/"
+        names: set[str] = set()
+        seen: set[int] = set()
+        pending: list[Any] = [converted]
+        while pending:
+            node = pending.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] not in names:
+                    names.add(ref[len(prefix) :])
+                    pending.append(self._definitions.get(ref[len(prefix) :]))
+                pending.extend(node.values())
+            elif isinstance(node, list):
+                pending.extend(node)
+        return names
+
+    def _convert(self, schema: JSON, root: bool = False) -> Schema:
         if isinstance(schema, bool):
             return {} if schema else {"not": {}}
         if not isinstance(schema, dict):
             return {}
         key = id(schema)
+        if not root and key in self.shared:
+            name = self.shared[key]
+            if name not in self._definitions:
+                self._definitions[name] = {}
+                self._definitions[name].update(self._convert(schema, root=True))
+            return {"$ref": f"#/{self._defs_key}/{name}"}
         if key in self._memo:
             return self._memo[key]
         out: Schema = {}
@@ -85,8 +120,8 @@ class Converter:
             name = ref.strip("/").replace("/", "_").replace("#", "_") or "root"
             if name not in self._definitions:
                 self._definitions[name] = {}
-                self._definitions[name].update(self._convert(self.recursive[ref]))
-            out["$ref"] = f"#/{'definitions' if self.is_oas30 else '$defs'}/{name}"
+                self._definitions[name].update(self._convert(self.recursive[ref], root=True))
+            out["$ref"] = f"#/{self._defs_key}/{name}"
             return
         for keyword, value in schema.items():
             if keyword.startswith("x-") or keyword in _OAS_ONLY:
@@ -151,12 +186,45 @@ def compile_validator(schema: Schema, openapi_version: str) -> jsonschema_rs.Val
     return cls(schema, formats=_format_functions(), validate_formats=True)
 
 
-@dataclass(frozen=True, slots=True)
 class Compiled:
-    """A converted schema and its compiled validator."""
+    """A converted schema and its compiled validator.
 
-    schema: Schema
-    validator: jsonschema_rs.Validator
+    Either both are given, or `make` converts on first use (then the validator compiles on first
+    use too): a spec with hundreds of operations over a deep component graph starts at once and
+    pays per operation when it is first called. A lazily compiled schema that the validator
+    refuses is read as `{}` (any value); eagerly compiled ones are reported at load instead.
+    """
+
+    __slots__ = ("_make", "_schema", "_validator", "_version")
+
+    def __init__(
+        self,
+        schema: Schema | None = None,
+        validator: jsonschema_rs.Validator | None = None,
+        *,
+        make: Callable[[], Schema] | None = None,
+        version: str = "3.0.0",
+    ) -> None:
+        self._schema = schema
+        self._validator = validator
+        self._make = make
+        self._version = version
+
+    @property
+    def schema(self) -> Schema:
+        if self._schema is None:
+            self._schema = self._make() if self._make is not None else {}
+        return self._schema
+
+    @property
+    def validator(self) -> jsonschema_rs.Validator:
+        if self._validator is None:
+            try:
+                self._validator = compile_validator(self.schema, self._version)
+            except (ValueError, jsonschema_rs.ValidationError):
+                self._schema = {}
+                self._validator = compile_validator({}, self._version)
+        return self._validator
 
     def is_valid(self, value: JSON) -> bool:
         return bool(self.validator.is_valid(value))

@@ -1,5 +1,8 @@
 """Is the document a sound OpenAPI description? Meta-schema plus the semantic rules that matter.
 
+Only an unusable document stops the start (`usable`); every other problem is reported as a spec
+warning naming its location (`check_document`), and the operation is served as well as possible.
+
 openapi-spec-validator does this too but costs 0.4 s to import; the mock must answer within
 0.5 s of starting. We read the same meta-schemas (from that package's files, without importing
 it) and compile them with jsonschema_rs, then add the checks a meta-schema cannot express.
@@ -19,11 +22,9 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.errors import explain
-from mockserver.schemas import Converter, compile_validator
-from mockserver.specfile import SpecLoadError, format_location, line_of
+from mockserver.spec import HTTP_METHODS
+from mockserver.specfile import SpecLoadError, format_location
 from mockserver.types import JSON
-
-_MAX_REPORTED = 5
 
 
 @cache
@@ -39,32 +40,42 @@ def _meta_validator(version: str) -> tuple[jsonschema_rs.Validator, dict[str, An
     return jsonschema_rs.validator_for(schema), schema
 
 
-def _fail(source: str, text: str, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-    lines = []
-    for location, message in problems[:_MAX_REPORTED]:
-        line = line_of(text, location) if text else None
-        where = f"{source}:{line}" if line else source
-        lines.append(f"{where}: {format_location(location)}: {message}")
-    if len(problems) > _MAX_REPORTED:
-        lines.append(f"... and {len(problems) - _MAX_REPORTED} more problems")
-    raise SpecLoadError("invalid OpenAPI document\n  " + "\n  ".join(lines))
+Problem = tuple[tuple[str | int, ...], str]  # (location, what is wrong there)
 
 
-def check_document(raw: JSON, source: str, text: str) -> None:
-    """Raise SpecLoadError naming file, line and location if `raw` is not OpenAPI 3.0/3.1."""
+def usable(raw: JSON, source: str) -> dict[str, Any]:
+    """The document if the mock can serve anything from it; SpecLoadError (one line) otherwise.
+
+    Only these stop the start: not a mapping (empty file, a bare scalar), no supported `openapi`
+    version, `paths` that is not a mapping. Every other problem is a warning (`check_document`).
+    """
+    if raw is None:
+        raise SpecLoadError(f"{source}: the file is empty")
     if not isinstance(raw, dict):
         raise SpecLoadError(f"{source}: not an OpenAPI document (the top level is not a mapping)")
     version = raw.get("openapi")
-    if not isinstance(version, str) or not re.match(r"^3\.[01]\.\d+", version):
+    if not isinstance(version, str) or not re.match(r"^3\.[012]\.\d+", version):
         hint = " (Swagger 2.0 is not supported)" if "swagger" in raw else ""
         raise SpecLoadError(f"{source}: `openapi` must be 3.0.x or 3.1.x, found {version!r}{hint}")
+    paths = raw.get("paths", {})
+    if paths is not None and not isinstance(paths, dict):
+        raise SpecLoadError(f"{source}: `paths` must be a mapping of path templates, found {paths!r:.40}")
+    return raw
+
+
+def check_document(raw: dict[str, Any]) -> list[Problem]:
+    """What the meta-schema and the semantic rules find wrong: one problem per location.
+
+    A real spec is served despite its mistakes, so these become spec warnings, not errors.
+    """
+    version = str(raw.get("openapi"))
     validator, meta = _meta_validator(version)
-    problems = [(_location(v.location), v.message) for v in explain(validator.iter_errors(raw), meta)]
-    if problems:
-        _fail(source, text, problems)
-    problems = list(semantic_problems(raw))
-    if problems:
-        _fail(source, text, problems)
+    found: dict[tuple[str | int, ...], str] = {}
+    for violation in explain(validator.iter_errors(raw), meta):
+        found.setdefault(_location(violation.location), violation.message)
+    for location, message in semantic_problems(raw):
+        found.setdefault(location, message)
+    return list(found.items())
 
 
 def _location(text: str) -> tuple[str | int, ...]:
@@ -79,14 +90,14 @@ def _location(text: str) -> tuple[str | int, ...]:
 
 
 def semantic_problems(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Duplicate operationIds, undeclared path parameters, defaults that violate their schema."""
+    """Duplicate operationIds and undeclared path parameters."""
     seen: dict[str, tuple[str | int, ...]] = {}
     for path, item in (raw.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
-        template_names = set(re.findall(r"{([^}]+)}", path))
+        template_names = set(re.findall(r"{([^}]+)}", str(path)))
         for method, op in item.items():
-            if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            if method not in HTTP_METHODS or not isinstance(op, dict):
                 continue
             where: tuple[str | int, ...] = ("paths", path, method)
             op_id = op.get("operationId")
@@ -97,44 +108,16 @@ def semantic_problems(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ..
                         f"duplicate operationId {op_id!r} (also at {format_location(seen[op_id])})",
                     )
                 seen[op_id] = where
-            declared = {
-                p.get("name")
-                for p in [*(item.get("parameters") or []), *(op.get("parameters") or [])]
-                if isinstance(p, dict) and p.get("in") == "path"
-            }
+            params = [*_listed(item.get("parameters")), *_listed(op.get("parameters"))]
+            declared = {p.get("name") for p in params if isinstance(p, dict) and p.get("in") == "path"}
             for name in sorted(template_names - declared):
-                if any(
-                    isinstance(p, dict) and "$ref" in p
-                    for p in [*(item.get("parameters") or []), *(op.get("parameters") or [])]
-                ):
+                if any(isinstance(p, dict) and "$ref" in p for p in params):
                     break  # a referenced parameter may declare it; resolution checks the rest
                 yield where, f"path parameter {{{name}}} is not declared in `parameters`"
-    yield from _invalid_defaults(raw)
 
 
-def _invalid_defaults(raw: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    version = str(raw.get("openapi"))
-    converter = Converter(version, "response")
-    for location, node, _ in schema_nodes(raw, raw):
-        if "default" not in node or "$ref" in node:
-            continue
-        if _has_refs(node):
-            continue  # checked after resolution would need the whole document; rare in practice
-        validator = compile_validator(converter.convert(node), version)
-        errors = list(validator.iter_errors(node["default"]))
-        if errors:
-            yield (
-                (*location, "default"),
-                f"default {node['default']!r} violates its schema: {errors[0].message}",
-            )
-
-
-def _has_refs(node: JSON) -> bool:
-    if isinstance(node, dict):
-        return "$ref" in node or any(_has_refs(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_refs(v) for v in node)
-    return False
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 _SCHEMA_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
@@ -148,7 +131,8 @@ def schema_nodes(
     """Every schema object written in the document: (location, resolved node, raw node).
 
     Walks the raw and the resolved trees side by side, so each schema is visited once, at the
-    place it is written (a `$ref` is skipped; its target is visited where it lives).
+    place it is written (a `$ref` is skipped; its target is visited where it lives). Parts of the
+    wrong shape (a list where a mapping belongs) are skipped: the meta-schema reports them.
     """
 
     def schemas(
@@ -161,24 +145,25 @@ def schema_nodes(
             if isinstance(r.get(key), dict):
                 yield from schemas((*loc, key), r[key], x.get(key))
         for key in _SCHEMA_LIST:
-            for i, sub in enumerate(r.get(key) or []):
-                yield from schemas((*loc, key, i), sub, (x.get(key) or [None] * (i + 1))[i])
+            xs = _listed(x.get(key))
+            for i, sub in enumerate(_listed(r.get(key))):
+                yield from schemas((*loc, key, i), sub, xs[i] if i < len(xs) else None)
         for key in _SCHEMA_MAP:
-            if isinstance(r.get(key), dict):
-                for name, sub in r[key].items():
-                    yield from schemas((*loc, key, name), sub, (x.get(key) or {}).get(name))
+            xs_map = _mapped(x.get(key))
+            for name, sub in _mapped(r.get(key)).items():
+                yield from schemas((*loc, key, name), sub, xs_map.get(name))
 
     def content(
         loc: tuple[str | int, ...], r: Any, x: Any
     ) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
         if not isinstance(r, dict) or "$ref" in r or not isinstance(x, dict):
             return
-        for name, media in (r.get("content") or {}).items():
-            xm = (x.get("content") or {}).get(name)
+        for name, media in _mapped(r.get("content")).items():
+            xm = _mapped(x.get("content")).get(name)
             if isinstance(media, dict) and isinstance(xm, dict):
                 yield from schemas((*loc, "content", name, "schema"), media.get("schema"), xm.get("schema"))
-        for name, header in (r.get("headers") or {}).items():
-            xh = (x.get("headers") or {}).get(name)
+        for name, header in _mapped(r.get("headers")).items():
+            xh = _mapped(x.get("headers")).get(name)
             if isinstance(header, dict) and isinstance(xh, dict) and "$ref" not in header:
                 yield from schemas((*loc, "headers", name, "schema"), header.get("schema"), xh.get("schema"))
         if "schema" in r and "in" in r:  # a parameter object
@@ -187,36 +172,43 @@ def schema_nodes(
     def params(
         loc: tuple[str | int, ...], r: Any, x: Any
     ) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
-        for i, p in enumerate(r or []):
-            xp = (x or [None] * (i + 1))[i] if isinstance(x, list) and i < len(x) else None
-            yield from content((*loc, i), p, xp)
+        xs = _listed(x)
+        for i, p in enumerate(_listed(r)):
+            yield from content((*loc, i), p, xs[i] if i < len(xs) else None)
 
-    components = raw.get("components") or {}
-    rcomponents = resolved.get("components") or {}
-    for name, sub in (components.get("schemas") or {}).items():
-        yield from schemas(("components", "schemas", name), sub, (rcomponents.get("schemas") or {}).get(name))
+    if not isinstance(raw, dict) or not isinstance(resolved, dict):
+        return
+    components = _mapped(raw.get("components"))
+    rcomponents = _mapped(resolved.get("components"))
+    for name, sub in _mapped(components.get("schemas")).items():
+        yield from schemas(
+            ("components", "schemas", name), sub, _mapped(rcomponents.get("schemas")).get(name)
+        )
     for kind in ("parameters", "requestBodies", "responses", "headers"):
-        for name, sub in (components.get(kind) or {}).items():
-            target = (rcomponents.get(kind) or {}).get(name)
+        for name, sub in _mapped(components.get(kind)).items():
+            target = _mapped(rcomponents.get(kind)).get(name)
             if kind == "headers" and isinstance(sub, dict) and "$ref" not in sub and isinstance(target, dict):
                 yield from schemas(
                     ("components", kind, name, "schema"), sub.get("schema"), target.get("schema")
                 )
             else:
                 yield from content(("components", kind, name), sub, target)
-    for path, item in (raw.get("paths") or {}).items():
-        ritem = (resolved.get("paths") or {}).get(path) or {}
+    for path, item in _mapped(raw.get("paths")).items():
+        ritem = _mapped(_mapped(resolved.get("paths")).get(path))
         if not isinstance(item, dict):
             continue
         yield from params(("paths", path, "parameters"), item.get("parameters"), ritem.get("parameters"))
         for method, op in item.items():
             if not isinstance(op, dict) or method == "parameters":
                 continue
-            rop = ritem.get(method) or {}
+            rop = _mapped(ritem.get(method))
             where = ("paths", path, method)
             yield from params((*where, "parameters"), op.get("parameters"), rop.get("parameters"))
             yield from content((*where, "requestBody"), op.get("requestBody"), rop.get("requestBody"))
-            for status, resp in (op.get("responses") or {}).items():
-                yield from content(
-                    (*where, "responses", str(status)), resp, (rop.get("responses") or {}).get(status)
-                )
+            rresponses = _mapped(rop.get("responses"))
+            for status, resp in _mapped(op.get("responses")).items():
+                yield from content((*where, "responses", str(status)), resp, rresponses.get(status))
+
+
+def _mapped(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}

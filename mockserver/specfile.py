@@ -150,6 +150,12 @@ class _Resolver:
     done: dict[tuple[Path, str], JSON] = field(default_factory=dict)
     active: list[tuple[Path, str]] = field(default_factory=list)
     recursive: dict[str, JSON] = field(default_factory=dict)
+    # With a list, a $ref that cannot be followed is recorded here and read as `{}` (anything),
+    # so one bad reference in a large spec costs a warning, not the start.
+    problems: list[tuple[tuple[str | int, ...], str]] | None = None
+    # With a dict, every resolved target by identity: (its name, the node), for schema compilers
+    # that keep large shared components as references instead of expanding them.
+    targets: dict[int, tuple[str, JSON]] | None = None
 
     def document(self, path: Path) -> JSON:
         if path not in self.documents:
@@ -180,7 +186,14 @@ class _Resolver:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            path, fragment, target = self.target(ref, here, where)
+            try:
+                path, fragment, target = self.target(ref, here, where)
+            except SpecLoadError as exc:
+                if self.problems is None:
+                    raise
+                message = str(exc).removeprefix(format_location(where) + ": ")
+                self.problems.append((tuple(where), f"{message}; read as an empty schema (anything)"))
+                return {}
             key = (path, fragment)
             if key in self.done:
                 return self.done[key]
@@ -195,17 +208,28 @@ class _Resolver:
             finally:
                 self.active.pop()
             self.done[key] = resolved
+            if self.targets is not None and isinstance(resolved, dict):
+                self.targets[id(resolved)] = (
+                    fragment if path == self.root_path else f"{path.name}#{fragment}",
+                    resolved,
+                )
             return resolved
         return {k: self.resolve(v, here, [*where, k]) for k, v in node.items()}
 
 
-def resolve_refs(document: JSON, path: Path) -> tuple[JSON, dict[str, JSON]]:
+def resolve_refs(
+    document: JSON,
+    path: Path,
+    problems: list[tuple[tuple[str | int, ...], str]] | None = None,
+    targets: dict[int, tuple[str, JSON]] | None = None,
+) -> tuple[JSON, dict[str, JSON]]:
     """Return the document with every `$ref` inlined, and the targets of recursive refs.
 
     Shared targets are shared objects in the result (a DAG), so callers that walk it should
     memoize by identity. Recursive targets are resolved too, with their inner cycles kept as refs.
+    A `$ref` that does not resolve raises SpecLoadError, or with `problems` is listed there.
     """
-    resolver = _Resolver(root_path=path.resolve())
+    resolver = _Resolver(root_path=path.resolve(), problems=problems, targets=targets)
     resolver.documents[resolver.root_path] = document
     resolved = resolver.resolve(document, resolver.root_path, [])
     recursive: dict[str, JSON] = {}
@@ -228,3 +252,26 @@ def walk(node: JSON, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from walk(value, (*location, index))
+
+
+def expanded_sizes(nodes: Iterator[JSON], limit: int) -> dict[int, int]:
+    """How many nodes each tree would have with its shared subtrees copied out (capped at `limit`).
+
+    A resolved document is a DAG: a component used by twenty others, each used by twenty more,
+    is one object in memory but millions of nodes once anything copies it into a tree.
+    """
+    memo: dict[int, int] = {}
+
+    def size(node: JSON) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        memo[key] = 1  # a cycle (only through kept `$ref`s, so none) counts once
+        total = 1
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            total = min(total + size(child), limit)
+        memo[key] = total
+        return total
+
+    return {id(node): size(node) for node in nodes}

@@ -8,6 +8,7 @@ result with the compiled validator and retries, so a value that reaches a client
 
 from __future__ import annotations
 
+import base64
 import copy
 import math
 import random
@@ -35,6 +36,8 @@ class Synthesizer:
         self.openapi_version = openapi_version
         # id(schema) -> (schema, validator); the schema is kept so its id cannot be reused.
         self._validators: dict[int, tuple[Schema, jsonschema_rs.Validator]] = {}
+        # id(branch) -> (branch, the branch wrapped with its root's definitions), kept alike.
+        self._rooted: dict[int, tuple[Schema, Schema]] = {}
 
     def _validator(self, schema: Schema) -> jsonschema_rs.Validator:
         entry = self._validators.get(id(schema))
@@ -124,6 +127,20 @@ class _Walk:
             node = node.get(token, {}) if isinstance(node, dict) else {}
         return node if isinstance(node, dict) else {}
 
+    def _rooted(self, branch: Schema) -> Schema:
+        """A branch that can be compiled alone: with the root's definitions its `$ref`s point to."""
+        for key in ("$defs", "definitions"):
+            if key in self.root and "$ref" in str(branch):
+                return self._rooted_cache(branch, key)
+        return branch
+
+    def _rooted_cache(self, branch: Schema, key: str) -> Schema:
+        cached = self.owner._rooted.get(id(branch))
+        if cached is None:
+            cached = (branch, {"allOf": [branch], key: self.root[key]})
+            self.owner._rooted[id(branch)] = cached
+        return cached[1]
+
     @staticmethod
     def _leafish(schema: Schema) -> bool:
         # Whole-object examples repeat the same record everywhere; use them only where the schema
@@ -139,7 +156,7 @@ class _Walk:
             return kind
         if "properties" in schema or "additionalProperties" in schema or "required" in schema:
             return "object"
-        if "items" in schema:
+        if "items" in schema or "prefixItems" in schema:
             return "array"
         return ""
 
@@ -170,7 +187,9 @@ class _Walk:
             if not exclusive:
                 return value
             matches = sum(
-                1 for b in branches if isinstance(b, dict) and self.owner._validator(b).is_valid(value)
+                1
+                for b in branches
+                if isinstance(b, dict) and self.owner._validator(self._rooted(b)).is_valid(value)
             )
             if matches == 1:
                 return value
@@ -214,6 +233,16 @@ class _Walk:
         return f"{text.slug(self.rng)}-{len(taken)}"
 
     def _array(self, schema: Schema, name: str, depth: int) -> JSON:
+        prefix = schema.get("prefixItems")
+        if isinstance(prefix, list):  # 2020-12 tuples: one value per position, then `items`
+            head = [self.node(sub, name, depth + 1) for sub in prefix]
+            rest = {**schema, "minItems": max(int(schema.get("minItems", 0)) - len(head), 0)}
+            rest.pop("prefixItems")
+            rest.pop("maxItems", None)
+            tail = self._array(rest, name, depth) if isinstance(schema.get("items"), dict) else []
+            limit = schema.get("maxItems")
+            values = [*head, *(tail if isinstance(tail, list) else [])]
+            return values[: int(limit)] if isinstance(limit, (int, float)) else values
         items = schema.get("items")
         low = int(schema.get("minItems", 0))
         high = schema.get("maxItems")
@@ -240,6 +269,9 @@ class _Walk:
         if "pattern" in schema:
             value = regexgen.generate(str(schema["pattern"]), self.rng)
         fmt = schema.get("x-format")
+        if value is None and schema.get("contentEncoding") == "base64":
+            # 2020-12's way to say "bytes in a string" (OAS 3.0 said `format: byte`).
+            value = base64.b64encode(self.rng.randbytes(self.rng.randint(4, 24))).decode()
         if value is None and isinstance(fmt, str):
             value = formats.example_for(fmt, self.rng)
         if value is None and self.examples and isinstance(schema.get("example"), str):

@@ -97,16 +97,27 @@ def test_workers_share_one_announced_port_that_answers_once_announced() -> None:
         process.communicate(timeout=30)
 
 
-def test_a_broken_spec_gives_one_line_and_exit_code_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "the file is empty"),
+        ("openapi: [3.1.0\n", "invalid YAML"),
+        ("info: {title: x}\npaths: {}\n", "`openapi` must be 3.0.x or 3.1.x, found None"),
+        ("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: 5\n", "`paths` must be a mapping"),
+        ("- just\n- a list\n", "the top level is not a mapping"),
+    ],
+)
+def test_an_unusable_spec_gives_one_line_and_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, why: str
 ) -> None:
+    # Only a document nothing can be served from stops the start; mistakes are warnings.
     spec = tmp_path / "bad.yaml"
-    spec.write_text("openapi: 3.0.0\ninfo: {title: x}\npaths: {}\n")
+    spec.write_text(text)
     assert main(["--spec", str(spec)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert err.startswith("venice-mock: error: cannot load the spec: invalid OpenAPI document")
-    assert "info.version: required property is missing" in err
+    assert err.startswith(f"venice-mock: error: cannot load the spec: {spec}")
+    assert why in err
 
 
 def test_a_missing_spec_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
