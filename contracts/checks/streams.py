@@ -42,15 +42,9 @@ class StreamRequest:
             return cls(finish_reasons=finish_reasons)
         options = body.get("stream_options")
         include = isinstance(options, dict) and options.get("include_usage") is True
-        tools: dict[str, Any] | None = None
-        if isinstance(body.get("tools"), list):
-            tools = {}
-            for tool in body["tools"]:
-                function = tool.get("function") if isinstance(tool, dict) else None
-                if isinstance(function, dict) and isinstance(function.get("name"), str):
-                    tools[function["name"]] = function.get("parameters")
-        tools_view = MappingProxyType(tools) if tools is not None else None
-        return cls(include, tools_view, ChatRequest.from_body(body), finish_reasons)
+        chat = ChatRequest.from_body(body)  # the tools are read once, there
+        tools = MappingProxyType(dict(chat.tools)) if chat.tools is not None else None
+        return cls(include, tools, chat, finish_reasons)
 
 
 @dataclass

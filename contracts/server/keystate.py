@@ -9,9 +9,7 @@ key, so the INFERENCE key must be refused there.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
 from contracts.failures import Failure, printable
 from contracts.server.resources import CREATES_KEYS, DELETES_KEYS
@@ -24,15 +22,9 @@ _ACCEPTED = range(200, 300)
 _REFUSED = (401, 403)
 
 
-def _json(call: Call) -> Any:
-    try:
-        return json.loads(call.body.content)
-    except ValueError:
-        return None
-
-
 def _listed(call: Call, key_id: str) -> bool:
-    data = (_json(call) or {}).get("data") if isinstance(_json(call), dict) else None
+    answer = call.json()
+    data = answer.get("data") if isinstance(answer, dict) else None
     return isinstance(data, list) and any(isinstance(k, dict) and k.get("id") == key_id for k in data)
 
 
@@ -73,7 +65,8 @@ def check_key_state(spec: Spec, transport: Transport, headers: Mapping[str, str]
     body = {"apiKeyType": "INFERENCE", "description": "venice-contracts: key state check"}
     try:
         made = transport.request("POST", create.path, headers, json=body)
-        data = (_json(made) or {}).get("data") if isinstance(_json(made), dict) else None
+        answer = made.json()
+        data = answer.get("data") if isinstance(answer, dict) else None
         if made.status not in _ACCEPTED or not isinstance(data, dict):
             return out  # the operation's own cases judge a refused creation
         key_id, secret = data.get("id"), data.get("apiKey")

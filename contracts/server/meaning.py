@@ -9,7 +9,6 @@ stream checker with the same rules), embeddings that keep `input`, `dimensions` 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from contracts.checks.binary import AUDIO_TYPES
@@ -20,13 +19,6 @@ from contracts.server.transport import Call
 from mockserver import Operation
 
 STREAM = "text/event-stream"
-
-
-def _json(call: Call) -> Any:
-    try:
-        return json.loads(call.body.content)
-    except ValueError:
-        return None
 
 
 def _response_schema(op: Operation, status: int) -> Any:
@@ -58,7 +50,7 @@ def check_meaning(op: Operation, body: Any, call: Call) -> list[Failure]:
     if call.media_type != "application/json":
         return []
     if oid == "createChatCompletion":
-        return check_completion(body, _json(call), finish_enum(_response_schema(op, call.status)))
+        return check_completion(body, call.json(), finish_enum(_response_schema(op, call.status)))
     if oid == "createEmbedding":
-        return check_embeddings(body, _json(call))
+        return check_embeddings(body, call.json())
     return []

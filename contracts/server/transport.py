@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json as json_module
 import re
 import shlex
 import time
@@ -71,6 +72,13 @@ class Call:
     @property
     def media_type(self) -> str:
         return self.content_type.split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body parsed as JSON; None when it is not JSON (the checks say what is wrong)."""
+        try:
+            return json_module.loads(self.body.content)
+        except ValueError:
+            return None
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
