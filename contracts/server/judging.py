@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from contracts.failures import Failure
+from contracts.failures import Failure, printable
 from contracts.server import builtin
 from contracts.server.contract import check_answer, request_defaults
 from contracts.server.gaps import forgive
@@ -39,6 +39,22 @@ def judge(op: Operation, case: Any, call: Call, mode: str) -> tuple[list[Failure
         failures += check_meaning(op, body, call)
     failures, note = forgive(op, sent_body(case), call, mode, failures)
     return [f.at(op.operation_id, call.status, call.curl) for f in failures], note
+
+
+def planned_acceptance(op: Operation, call: Call) -> tuple[list[Failure], str]:
+    """A Venice case is valid data: refusing it is the same finding as for a generated one
+    (schemathesis' own acceptance check needs its generation metadata, which a made case lacks)."""
+    if call.status in builtin.expand(builtin.POSITIVE_EXPECTED):
+        return [], ""
+    received = f"{call.status} {printable(call.body.content, call.content_type)}"
+    failure = Failure(
+        "positive_data_acceptance",
+        f"a valid request was refused with {call.status}",
+        f"one of {', '.join(builtin.POSITIVE_EXPECTED)}",
+        received,
+    )
+    kept, note = forgive(op, True, call, "positive", [failure])
+    return [f.at(op.operation_id, call.status, call.curl) for f in kept], note
 
 
 def auth_refused(op: Operation, scenario: str, call: Call) -> Failure | None:

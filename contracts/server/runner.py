@@ -32,8 +32,7 @@ from contracts.safety import Budget, BudgetExhausted, Plan, Redactor, plan
 from contracts.server import builtin
 from contracts.server.bounds import Past, bound_cases
 from contracts.server.cases import Planned, planned_cases
-from contracts.server.gaps import forgive
-from contracts.server.judging import PROBES, auth_refused, judge
+from contracts.server.judging import PROBES, auth_refused, judge, planned_acceptance
 from contracts.server.keystate import applies as key_state_applies
 from contracts.server.keystate import check_key_state
 from contracts.server.local import LocalMock
@@ -293,21 +292,10 @@ class _Run:
             self.refused_in_a_row = 0
 
     def _planned_acceptance(self, state: _State, call: Call) -> list[Failure]:
-        """A Venice case is valid data: refusing it is the same finding as for a generated one."""
-        allowed = builtin.expand(builtin.POSITIVE_EXPECTED)
-        if call.status in allowed:
-            return []
-        received = f"{call.status} {printable(call.body.content, call.content_type)}"
-        failure = Failure(
-            "positive_data_acceptance",
-            f"a valid request was refused with {call.status}",
-            f"one of {', '.join(builtin.POSITIVE_EXPECTED)}",
-            received,
-        )
-        kept, note = forgive(state.op, True, call, "positive", [failure])
+        kept, note = planned_acceptance(state.op, call)
         if note:
             state.warnings[note] = None
-        return [f.at(state.op.operation_id, call.status, call.curl) for f in kept]
+        return kept
 
     def _planned(self, state: _State, st_op: Any) -> None:
         """The Venice-aware cases, then one field past each bound of the first of them."""
