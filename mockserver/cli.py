@@ -124,7 +124,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check-responses",
         action="store_true",
-        help="validate every response before sending it; a violation becomes a 500 that explains it",
+        help="validate every response before sending it; a violation becomes a 500 that explains it "
+        "(with --fault/X-Mock-Fault, the answer is checked before the fault breaks it)",
     )
     p.add_argument(
         "--strict-accept",

@@ -326,13 +326,15 @@ class Mock:
         adverse = scenarios.choose(self.settings.scenarios, incoming.header("x-mock-scenario"), exchange)
         if adverse:
             reply = scenarios.apply(adverse, reply, exchange)
-        if injected:
-            reply = faults.apply(injected, reply, exchange)
-        if self.settings.check_responses and not injected:
+        # --check-responses judges the mock's own answer, before any fault breaks it on purpose
+        # (so a fault never hides a real defect, and never turns itself into a 500).
+        if self.settings.check_responses:
             problems = check_reply(op, reply)
             if problems:
                 message = f"the mock produced a response that violates the spec for {op.operation_id}"
                 return json_reply(500, error_body(message, problems), notes=("self-check failed",))
+        if injected:
+            reply = faults.apply(injected, reply, exchange)
         # Calls a scenario refused (429, 5xx) are not billed: account for what was answered.
         if behavior is not None and behavior.account is not None and reply.status < 300:
             behavior.account(exchange, value, self.services)

@@ -117,3 +117,29 @@ def test_check_responses_switch_validates_live_replies(make_mock: Callable[..., 
         )
         == []
     )
+
+
+def test_check_responses_judges_the_answer_before_a_fault_breaks_it(
+    make_mock: Callable[..., Mock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockserver import pipeline
+
+    seen: list[bytes] = []
+
+    def recording(op: Any, reply: Any) -> list[Any]:
+        seen.append(reply.body)
+        return pipeline_check(op, reply)
+
+    pipeline_check = pipeline.check_reply  # type: ignore[attr-defined]
+    monkeypatch.setattr(pipeline, "check_reply", recording)
+    mock = make_mock(check_responses=True, faults=("wrong-field-type",))
+    with TestClient(create_app(mock=mock)) as client:
+        sent = client.get(
+            "/api/v1/models", headers={"Authorization": "Bearer k", "Accept-Encoding": "identity"}
+        )
+    assert sent.status_code == 200  # the fault is served, not turned into a self-check 500
+    schema = mock.spec.operation("listModels").responses["200"].content["application/json"].schema
+    assert schema is not None
+    assert len(seen) == 1
+    assert schema.is_valid(json.loads(seen[0]))  # what was checked: the un-faulted answer
+    assert not schema.is_valid(sent.json())  # what was sent: the faulted one
