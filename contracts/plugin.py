@@ -11,6 +11,8 @@ Fixtures:
 Mode: a real server on 127.0.0.1 (default) or in-process (`--venice-mock-mode=inprocess`, the
 `venice_mock_mode` ini option, or `@pytest.mark.venice_mock(mode="inprocess")`). The marker's
 other keywords are mockserver Settings: `@pytest.mark.venice_mock(seed=3, scenarios=("rate-limit:0.5",))`.
+Spec: the bundled swagger.yaml, or `--venice-spec PATH` / the `venice_spec` ini option for the
+whole run, or `@pytest.mark.venice_mock(spec="later.yaml")` for one test.
 
 `assert_client_conforms(calls)` fails listing each request that broke the contract.
 """
@@ -53,6 +55,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="venice_mock fixture: a loopback server (default) or in-process (no socket)",
     )
     parser.addini("venice_mock_mode", "venice_mock fixture: server (default) or inprocess", default="server")
+    group.addoption(
+        "--venice-spec",
+        default=None,
+        metavar="PATH",
+        help="venice_mock fixture: serve this OpenAPI document instead of the bundled swagger.yaml "
+        "(the same file `venice-contracts server --spec` and `venice-mock --spec` take)",
+    )
+    parser.addini("venice_spec", "venice_mock fixture: path of the OpenAPI document to serve", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,11 +73,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _spec_path(config: pytest.Config) -> str | None:
+    chosen = config.getoption("venice_spec") or config.getini("venice_spec")
+    return str(chosen) if chosen else None
+
+
 @pytest.fixture(scope="session")
-def venice_spec() -> Spec:
+def venice_spec(request: pytest.FixtureRequest) -> Spec:
     from mockserver import load_spec
 
-    return load_spec()
+    return load_spec(_spec_path(request.config))
 
 
 @pytest.fixture
@@ -89,6 +104,8 @@ def venice_mock(request: pytest.FixtureRequest, venice_spec: Spec) -> Iterator[V
             value = options[name]
             options[name] = (value,) if isinstance(value, str) else tuple(value)
     own_spec = "spec" in options or "overlays" in options
+    if not own_spec:
+        options["spec"] = _spec_path(request.config)  # what venice_spec loaded, for the mock's own checks
     with VeniceMock(
         Settings(**options), None if own_spec else venice_spec, inprocess=mode == "inprocess"
     ) as mock:

@@ -17,6 +17,7 @@ from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
+from mockserver.completion import complete
 from mockserver.errors import Violation, error_body
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
@@ -419,4 +420,7 @@ class Mock:
             value = self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
         if meaningful and behavior is not None and behavior.refine is not None:
             value = behavior.refine(ex, value, self.services)
+        if meaningful and behavior is not None and spec_media.schema is not None:
+            # Behaviors know the bundled spec; a later one may ask for more (issue 13).
+            value = complete(self.synthesizer, spec_media.schema, value, ex.rng("completion"))
         return value

@@ -52,7 +52,8 @@ def documented_headers(
     rng: random.Random | Callable[[], random.Random],
     values: Mapping[str, JSON] | None = None,
 ) -> list[tuple[str, str]]:
-    """Every documented header of `response`: given values first, else synthesized from its schema.
+    """Every documented header of `response`: given values first, else synthesized from its schema
+    (also where a given value is one the header's schema refuses, such as None for "unknown").
 
     `rng` may be a factory: seeding an RNG costs microseconds, and most responses need none.
     """
@@ -64,8 +65,8 @@ def documented_headers(
         name = header.name.lower()
         if name in _TRANSPORT_HEADERS:
             continue
-        if name in given:
-            value = given[name]
+        if name in given and (header.schema is None or header.schema.is_valid(given[name])):
+            value = given[name]  # a behavior's value, kept only while the spec allows it
         elif header.schema is not None:
             if not isinstance(rng, random.Random):
                 rng = rng()

@@ -38,6 +38,7 @@ class Synthesizer:
         self._validators: dict[int, tuple[Schema, jsonschema_rs.Validator]] = {}
         # id(branch) -> (branch, the branch wrapped with its root's definitions), kept alike.
         self._rooted: dict[int, tuple[Schema, Schema]] = {}
+        self._merged: dict[int, tuple[Schema, Schema]] = {}
 
     def _validator(self, schema: Schema) -> jsonschema_rs.Validator:
         entry = self._validators.get(id(schema))
@@ -45,6 +46,32 @@ class Synthesizer:
             entry = (schema, compile_validator(schema, self.openapi_version))
             self._validators[id(schema)] = entry
         return entry[1]
+
+    def accepts(self, schema: Schema, root: Schema, value: JSON) -> bool:
+        """Is `value` valid under `schema`, a part of `root` (whose definitions its refs use)?"""
+        return self._validator(self.rooted(schema, root)).is_valid(value)
+
+    def rooted(self, branch: Schema, root: Schema) -> Schema:
+        """A part of `root` that can be compiled alone: with the definitions its `$ref`s point to."""
+        if branch is root:
+            return branch
+        for key in ("$defs", "definitions"):
+            if key in root and "$ref" in str(branch):
+                cached = self._rooted.get(id(branch))
+                if cached is None:
+                    cached = (branch, {"allOf": [branch], key: root[key]})
+                    self._rooted[id(branch)] = cached
+                return cached[1]
+        return branch
+
+    def merged(self, schema: Schema) -> Schema:
+        """`merge_all_of(schema)`, memoized by identity: spec schemas live as long as the spec, and
+        a fresh dict per call would defeat the validator cache above."""
+        cached = self._merged.get(id(schema))
+        if cached is None:
+            cached = (schema, merge_all_of(schema))
+            self._merged[id(schema)] = cached
+        return cached[1]
 
     def valid_value(
         self, compiled: Compiled, rng: random.Random, *, examples: bool = True, attempts: int = 8
@@ -122,24 +149,10 @@ class _Walk:
         return None  # `{}` (any value, e.g. OAS `nullable: true` alone): null is the plainest member
 
     def _deref(self, ref: str) -> Schema:
-        node: Any = self.root
-        for token in ref.lstrip("#/").split("/"):
-            node = node.get(token, {}) if isinstance(node, dict) else {}
-        return node if isinstance(node, dict) else {}
+        return resolve(ref, self.root)
 
     def _rooted(self, branch: Schema) -> Schema:
-        """A branch that can be compiled alone: with the root's definitions its `$ref`s point to."""
-        for key in ("$defs", "definitions"):
-            if key in self.root and "$ref" in str(branch):
-                return self._rooted_cache(branch, key)
-        return branch
-
-    def _rooted_cache(self, branch: Schema, key: str) -> Schema:
-        cached = self.owner._rooted.get(id(branch))
-        if cached is None:
-            cached = (branch, {"allOf": [branch], key: self.root[key]})
-            self.owner._rooted[id(branch)] = cached
-        return cached[1]
+        return self.owner.rooted(branch, self.root)
 
     @staticmethod
     def _leafish(schema: Schema) -> bool:
@@ -314,6 +327,14 @@ class _Walk:
         raw = self.rng.uniform(lo, hi)
         rounded = round(raw, 2)
         return rounded if lo <= rounded <= hi else raw
+
+
+def resolve(ref: str, root: Schema) -> Schema:
+    """The schema a local `$ref` names inside `root` (`{}`, anything, if it names nothing)."""
+    node: Any = root
+    for token in ref.lstrip("#/").split("/"):
+        node = node.get(token, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 def _bounds(schema: Schema, integer: bool) -> tuple[float | None, float | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,72 @@ def test_bad_mode(venice_mock):
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*venice_mock mode must be one of server, inprocess, not 'sideways'*"])
+
+
+LATER_SAMPLE = """
+import pytest
+
+
+def test_the_later_operation_is_served(venice_mock, venice_spec):
+    assert venice_spec.operation("getPing") is not None
+    with venice_mock.http_client(headers={"Authorization": "Bearer k"}) as http:
+        answer = http.get("/ping")
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) == {"pong"}
+
+
+@pytest.mark.venice_mock(spec=None)
+def test_the_marker_can_go_back_to_the_bundled_spec(venice_mock):
+    with venice_mock.http_client(headers={"Authorization": "Bearer k"}) as http:
+        assert http.get("/ping").status_code == 404
+"""
+
+
+def _later_spec(directory: Any) -> Any:
+    import json
+
+    from mockserver.specfile import read_document
+    from mockserver.specload import default_spec_path
+
+    document = read_document(default_spec_path())[0]
+    answer = {"type": "object", "properties": {"pong": {"type": "boolean"}}, "required": ["pong"]}
+    document["paths"]["/ping"] = {
+        "get": {
+            "operationId": "getPing",
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": answer}}}},
+        }
+    }
+    path = directory / "later.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_the_plugin_serves_the_spec_it_is_given(pytester: pytest.Pytester, how: str) -> None:
+    later = _later_spec(pytester.path)
+    pytester.makepyfile(test_later=LATER_SAMPLE)
+    if how == "ini":
+        pytester.makeini(f"[pytest]\nvenice_spec = {later}\n")
+        result = pytester.runpytest_inprocess()
+    else:
+        result = pytester.runpytest_inprocess(f"--venice-spec={later}")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_marker_alone_chooses_a_spec_for_one_test(pytester: pytest.Pytester) -> None:
+    later = _later_spec(pytester.path)
+    pytester.makepyfile(
+        test_marker=f"""
+import pytest
+
+@pytest.mark.venice_mock(spec={str(later)!r})
+def test_later(venice_mock):
+    with venice_mock.http_client(headers={{"Authorization": "Bearer k"}}) as http:
+        assert http.get("/ping").json()["pong"] in (True, False)
+
+def test_bundled(venice_mock):
+    with venice_mock.http_client(headers={{"Authorization": "Bearer k"}}) as http:
+        assert http.get("/ping").status_code == 404
+"""
+    )
+    pytester.runpytest_inprocess().assert_outcomes(passed=2)
