@@ -138,6 +138,21 @@ REQUEST_BODIES = sorted(
     ),
     key=str,
 )
+
+
+def _body_enums() -> Iterator[Location]:
+    for body in REQUEST_BODIES:
+        location: Location = body
+        schema = _node(BUNDLED, location)
+        if "$ref" in schema:
+            location = _ref_location(schema["$ref"])
+            schema = _node(BUNDLED, location)
+        for name, sub in (schema.get("properties") or {}).items():
+            if isinstance(sub, dict) and isinstance(sub.get("enum"), list) and sub.get("type") == "string":
+                yield (*location, "properties", name)
+
+
+BODY_ENUMS = sorted(set(_body_enums()), key=str)
 SUCCESSES = sorted(
     (
         ("paths", path, method, "responses", status, "content")
@@ -176,7 +191,7 @@ class Evolution:
             if optional:  # an earlier evolution may have taken the last one
                 del target["properties"][optional[self.detail % len(optional)]]
             target["additionalProperties"] = False
-        elif self.kind == "response-enum-value":
+        elif self.kind in ("response-enum-value", "body-enum-value"):
             target["enum"] = [*target["enum"], name]
         elif self.kind == "query-enum-value":
             target["schema"]["enum"] = [*target["schema"]["enum"], name]
@@ -224,6 +239,7 @@ evolutions = st.one_of(
     ),
     st.builds(Evolution, st.just("response-enum-value"), st.sampled_from(RESPONSE_ENUMS)),
     st.builds(Evolution, st.just("query-enum-value"), st.sampled_from(QUERY_ENUMS)),
+    st.builds(Evolution, st.just("body-enum-value"), st.sampled_from(BODY_ENUMS)),
     st.builds(
         Evolution,
         st.just("optional-request-field"),
@@ -237,20 +253,34 @@ evolutions = st.one_of(
 )
 
 
-def evolve(changes: list[Evolution]) -> tuple[dict[str, Any], dict[tuple[str, str], dict[str, str]]]:
-    """The evolved document, and the query values clients send because of it (new enum values)."""
+Sent = dict[tuple[str, str, str], dict[str, str]]  # (path, method, "query"|"body") -> name -> value
+
+
+def _body_owners(schema_location: Location) -> Iterator[tuple[str, str]]:
+    """The operations whose JSON request body is the schema at `schema_location`."""
+    for location in REQUEST_BODIES:
+        schema = _node(BUNDLED, location)
+        if location == schema_location or _ref_location(schema.get("$ref", "")) == schema_location:
+            yield str(location[1]), str(location[2])
+
+
+def evolve(changes: list[Evolution]) -> tuple[dict[str, Any], Sent]:
+    """The evolved document, and what clients send because of it (the new enum values)."""
     document = copy.deepcopy(BUNDLED)
-    sent: dict[tuple[str, str], dict[str, str]] = {}
+    sent: Sent = {}
     for index, change in enumerate(changes):
         change.apply(document, index)
         if change.kind == "query-enum-value":
             _, path, method, _, _ = change.location
             param = _node(document, change.location)
-            sent.setdefault((str(path), str(method)), {})[param["name"]] = f"evolved_{index}"
+            sent.setdefault((str(path), str(method), "query"), {})[param["name"]] = f"evolved_{index}"
+        elif change.kind == "body-enum-value":
+            for path, method in _body_owners(change.location[:-2]):
+                sent.setdefault((path, method, "body"), {})[str(change.location[-1])] = f"evolved_{index}"
     return document, sent
 
 
-def _answers(mock: Mock, sent: dict[tuple[str, str], dict[str, str]]) -> Iterator[tuple[Any, Any, Any]]:
+def _answers(mock: Mock, sent: Sent) -> Iterator[tuple[Any, Any, Any]]:
     """(operation, request, response) for every operation's success status and media type."""
     rng = random.Random(0)
     with TestClient(create_app(mock=mock), base_url="http://localhost") as client:
@@ -261,7 +291,9 @@ def _answers(mock: Mock, sent: dict[tuple[str, str], dict[str, str]]) -> Iterato
             media_types: list[str | None] = [*op.responses[str(status)].content] or [None]
             for media_type in media_types:
                 request = valid_request(op, rng.randrange(1000), mock.synthesizer, media_type)
-                request.query.update(sent.get((op.path, op.method.lower()), {}))
+                request.query.update(sent.get((op.path, op.method.lower(), "query"), {}))
+                if isinstance(request.json, dict):
+                    request.json.update(sent.get((op.path, op.method.lower(), "body"), {}))
                 request.headers["Prefer"] = f"code={status}"
                 if media_type:
                     request.headers["Accept"] = media_type
@@ -308,7 +340,17 @@ def test_every_answer_stays_valid_however_the_spec_evolves(tmp_path: Path, chang
 
 def test_the_evolutions_reach_every_kind_of_place() -> None:
     """The strategy's raw material is not empty: each kind of evolution has places to happen."""
-    for places in (RESPONSE_OBJECTS, WITH_OPTIONAL, RESPONSE_ENUMS, QUERY_ENUMS, REQUEST_BODIES, SUCCESSES):
+    for places in (
+        RESPONSE_OBJECTS,
+        WITH_OPTIONAL,
+        RESPONSE_ENUMS,
+        QUERY_ENUMS,
+        BODY_ENUMS,
+        REQUEST_BODIES,
+        SUCCESSES,
+    ):
         assert places
     assert any(loc[1] == "/chat/completions" for loc in RESPONSE_OBJECTS)
     assert any(_node(BUNDLED, loc)["name"] == "type" for loc in QUERY_ENUMS)
+    assert all(list(_body_owners(loc[:-2])) for loc in BODY_ENUMS)  # each new value is sent somewhere
+    assert any(loc[-1] == "response_format" for loc in BODY_ENUMS)

@@ -96,7 +96,11 @@ def _generate_implied(op: Operation, request: RequestData) -> str | None:
 def _generate_params(ex: Exchange) -> tuple[int, int, ImageFormat, int]:
     body = _body(ex.request)
     # The media type being sent decides the format, so Content-Type and bytes always agree.
-    fmt = cast("ImageFormat", _FORMAT_OF.get(ex.media_type or "") or body.get("format", "webp"))
+    # A format a later spec adds and this mock cannot encode falls back to the default, webp.
+    asked = body.get("format", "webp")
+    fmt = cast(
+        "ImageFormat", _FORMAT_OF.get(ex.media_type or "") or (asked if asked in MEDIA_TYPES else "webp")
+    )
     seed = body.get("seed")
     size = int(body.get("width", 1024)), int(body.get("height", 1024))
     return *size, fmt, seed if isinstance(seed, int) else ex.seed
@@ -147,14 +151,20 @@ def _generate_headers(ex: Exchange, value: JSON, services: Services) -> Mapping[
 # default image model, and the answer names no model, so every name is served alike.
 
 
+_SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
+
+
 def _simple_refine(ex: Exchange, value: JSON, services: Services) -> JSON:
     body = _body(ex.request)
-    size = body.get("size") or "auto"
-    width, _, height = ("1024x1024" if size == "auto" else str(size)).partition("x")
-    fmt = cast("ImageFormat", body.get("output_format") or "png")
+    # A later spec may offer sizes and formats this mock does not know ("auto" and anything else
+    # that is not WIDTHxHEIGHT, an unknown format): they get the defaults, never a 500.
+    size = _SIZE.fullmatch(str(body.get("size") or ""))
+    width, height = (int(size[1]), int(size[2])) if size else (1024, 1024)
+    chosen = body.get("output_format")
+    fmt = cast("ImageFormat", chosen if chosen in MEDIA_TYPES else "png")
     data: list[JSON] = []
     for index in range(int(body.get("n") or 1)):
-        encoded = base64.b64encode(_encoded(int(width), int(height), fmt, ex.seed, index)).decode()
+        encoded = base64.b64encode(_encoded(width, height, fmt, ex.seed, index)).decode()
         if body.get("response_format") == "url":
             data.append({"url": f"data:{MEDIA_TYPES[fmt]};base64,{encoded}"})
         else:
