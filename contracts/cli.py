@@ -21,6 +21,7 @@ from contracts.server.console import print_result
 from contracts.server.progress import Console, Silent
 from contracts.server.results import MODES, SuiteOptions
 from contracts.server.runner import run_suite
+from contracts.wording import counted
 from mockserver import Spec, SpecLoadError, load_spec
 
 _EPILOG = f"""\
@@ -163,15 +164,14 @@ def _dry_run(options: SuiteOptions, spec: Spec, out: TextIO) -> None:
     target = options.base_url or "the in-process mock"
     budget = f"at most {options.max_requests} requests" if options.max_requests else "no request limit"
     out.write(f"dry run: nothing is sent. Target: {target}\n")
-    out.write(
-        f"modes: {', '.join(options.modes)}; {options.max_examples} cases per operation and mode; {budget}\n"
-    )
+    cases = counted(options.max_examples, "case")
+    out.write(f"modes: {', '.join(options.modes)}; {cases} per operation and mode; {budget}\n")
     ops = {op.operation_id: op for op in spec.operations}
-    out.write(f"would call {len(chosen.run)} operation(s):\n")
+    out.write(f"would call {counted(len(chosen.run), 'operation')}:\n")
     for oid in chosen.run:
         out.write(f"  {classify(ops[oid]):9}  {ops[oid].label:40} {oid}\n")
     if chosen.skipped:
-        out.write(f"would skip {len(chosen.skipped)} operation(s):\n")
+        out.write(f"would skip {counted(len(chosen.skipped), 'operation')}:\n")
         for oid, why in chosen.skipped:
             out.write(f"  {classify(ops[oid]):9}  {ops[oid].label:40} {oid}: {why}\n")
 

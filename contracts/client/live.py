@@ -18,11 +18,10 @@ from typing import Any
 import httpx
 
 from contracts.client.conformance import assert_client_conforms
+from contracts.client.decoy import Decoy
 from contracts.client.transport import sync_transport
 from contracts.server.local import LocalMock
 from mockserver import CallLog, Mock, Scripted, Settings, Spec, create_app
-
-INPROCESS_ORIGIN = "http://venice-mock.invalid"  # resolves nowhere: only the transports reach it
 
 
 class VeniceMock:
@@ -32,6 +31,7 @@ class VeniceMock:
         self.inprocess = inprocess
         self.app = create_app(mock=self.mock)
         self._server = None if inprocess else LocalMock(self.mock)
+        self._decoy = Decoy()  # in-process only: where an unwired client lands (decoy.py)
 
     def __enter__(self) -> VeniceMock:
         if self._server is not None:
@@ -43,14 +43,16 @@ class VeniceMock:
     ) -> None:
         if self._server is not None:
             self._server.__exit__(kind, exc, tb)
+        self._decoy.close()
 
     @property
     def origin(self) -> str:
-        return INPROCESS_ORIGIN if self._server is None else f"http://127.0.0.1:{self._server.port}"
+        return self._decoy.origin if self._server is None else f"http://127.0.0.1:{self._server.port}"
 
     @property
     def base_url(self) -> str:
-        """Where the API is: `http://127.0.0.1:PORT/api/v1`, or the in-process origin."""
+        """Where the API is: `http://127.0.0.1:PORT/api/v1`. In-process, the port is a loopback
+        listener that answers 421 saying how to wire a client that missed the transport."""
         return self.origin + self.mock.base_path
 
     @property

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contracts.client.findings import Finding, case_text
+from contracts.wording import counted
 
 if TYPE_CHECKING:
     from contracts.client.results import ClientReport
@@ -77,8 +78,8 @@ def text_report(report: ClientReport, replays: Path | None = None) -> str:
     written there and their replay commands read them with `--replay @FILE`."""
     o = report.options
     lines = [
-        f"venice-contracts client: adapter {report.adapter}, {len(report.operations)} operation(s), "
-        f"seed {o.seed}, {o.max_examples} drawn cases per target, {report.seconds:.1f} s",
+        f"venice-contracts client: adapter {report.adapter}, {counted(len(report.operations), 'operation')}, "
+        f"seed {o.seed}, {counted(o.max_examples, 'drawn case')} per target, {report.seconds:.1f} s",
         "",
         "verdicts",
     ]

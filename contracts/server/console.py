@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from contracts.server.results import SuiteResult
+from contracts.wording import counted
 
 _MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "errored": "ERROR"}
 
@@ -19,7 +20,7 @@ def _indented(label: str, text: str) -> str:
 def print_result(result: SuiteResult, out: TextIO, redact: Callable[[str], str]) -> None:
     lines = [f"venice-contracts server: {result.spec} against {result.base_url} (seed {result.seed})"]
     for op in result.operations:
-        detail = f"{op.cases} cases" if op.verdict != "skipped" else op.reason
+        detail = counted(op.cases, "case") if op.verdict != "skipped" else op.reason
         if op.verdict == "errored":
             detail = op.reason
         elif op.failures:

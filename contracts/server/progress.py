@@ -8,6 +8,7 @@ import time
 from typing import Protocol, TextIO
 
 from contracts.server.results import OperationResult
+from contracts.wording import counted
 
 _MARKS = {"passed": "ok", "failed": "FAIL", "skipped": "skip", "errored": "ERROR"}
 
@@ -68,7 +69,7 @@ class Console:
         self.finished += 1
         self._clear()
         mark = _MARKS.get(result.verdict, result.verdict)
-        detail = f"{result.cases} cases, {result.seconds:.1f} s"
+        detail = f"{counted(result.cases, 'case')}, {result.seconds:.1f} s"
         if result.failures:
             detail += ": " + ", ".join(result.checks_failed)
         elif result.reason:

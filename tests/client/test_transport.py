@@ -63,7 +63,18 @@ def test_the_openai_sdk_runs_in_process(venice: VeniceMock) -> None:
     )
     assert completion.choices[0].message.content
     assert [c.operation_id for c in venice.calls] == ["listModels", "createChatCompletion"]
-    assert venice.base_url == "http://venice-mock.invalid/api/v1"
+    assert venice.base_url.startswith("http://127.0.0.1:")  # the in-process calls never left the process
+    assert venice.base_url.endswith("/api/v1")
+
+
+def test_an_unwired_client_stays_on_loopback_and_is_told_how_to_wire_it(venice: VeniceMock) -> None:
+    before = len(venice.calls)
+    answer = httpx.post(venice.base_url + "/chat/completions", json={"model": "x"}, headers=HEADERS)
+    assert answer.status_code == 421
+    body = answer.json()
+    assert "in-process" in body["error"]
+    assert "http_client=venice.http_client" in body["details"]["fix"]
+    assert len(venice.calls) == before  # it did not reach the mock: nothing pretends it did
 
 
 def test_a_crash_inside_the_app_is_a_broken_connection_not_a_hang(venice: VeniceMock) -> None:

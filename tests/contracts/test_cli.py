@@ -57,7 +57,7 @@ def test_a_dry_run_lists_what_would_be_called_and_sends_nothing() -> None:
 def test_a_dry_run_against_a_real_server_keeps_to_read_only_operations() -> None:
     code, out = run(["server", "--dry-run", "--base-url", "https://api.example.test/api/v1"])
     assert code == 0
-    assert "would call 10 operation(s)" in out
+    assert "would call 10 operations" in out
     assert "costly: name it in --operations or pass --allow-costly" in out
     code, out = run(
         [
@@ -69,7 +69,16 @@ def test_a_dry_run_against_a_real_server_keeps_to_read_only_operations() -> None
             "--allow-costly",
         ]
     )
-    assert "would call 20 operation(s)" in out
+    assert "would call 20 operations" in out
+
+
+def test_counts_are_said_in_english() -> None:
+    code, out = run(["server", "--dry-run", "--operations", "listModels", "--max-examples", "1"])
+    assert code == 0
+    assert "; 1 case per operation and mode;" in out
+    assert "would call 1 operation:" in out
+    code, out = run(["server", "--dry-run", "--operations", "listModels", "--max-examples", "2"])
+    assert "; 2 cases per operation and mode;" in out
 
 
 def test_a_clean_run_exits_0_and_writes_the_three_reports(tmp_path: Path) -> None:
@@ -184,7 +193,7 @@ def test_python_dash_m_contracts_is_the_same_command() -> None:
         check=False,
     )
     assert done.returncode == 0
-    assert "would call 20 operation(s)" in done.stdout
+    assert "would call 20 operations" in done.stdout
     assert KEY not in done.stdout + done.stderr
 
 
@@ -290,7 +299,7 @@ def test_spec_chooses_the_contract(tmp_path: Path) -> None:
     smaller.write_text(text[:start] + text[end:], encoding="utf-8")
     code, out = run(["server", "--spec", str(smaller), "--dry-run"])
     assert code == 0
-    assert "would call 19 operation(s):" in out
+    assert "would call 19 operations:" in out
     assert "listModels" not in out
     assert "GET /models/traits" in out
     code, _ = run(["server", "--spec", str(tmp_path / "missing.yaml"), "--dry-run"])

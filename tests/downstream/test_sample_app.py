@@ -85,7 +85,7 @@ def test_model_listing_sends_its_filter(venice_mock: VeniceMock, venice_calls: C
 
 @pytest.mark.venice_mock(mode="inprocess")
 def test_in_process_without_a_socket(venice_mock: VeniceMock, venice_calls: CallLog) -> None:
-    assert venice_mock.base_url.startswith("http://venice-mock.invalid")
+    assert venice_mock.base_url.startswith("http://127.0.0.1:")
     app = Assistant(venice_mock.openai_client(max_retries=0))
     venice_mock.respond("createChatCompletion", body=PARIS)
     assert app.ask("Capital of France?") == "Paris."
