@@ -95,6 +95,17 @@ class TestLimits:
         assert completion["choices"][0]["finish_reason"] == "length"
         assert ask(client, max_completion_tokens=3, max_tokens=50)["usage"]["completion_tokens"] == 3
 
+    @pytest.mark.parametrize("limit", [1, 2, 3, 6, 12])
+    def test_a_tiny_limit_bounds_a_reasoning_model_too(self, client: TestClient, limit: int) -> None:
+        # The thinking is written inside the content: a cut inside "<think>" once counted the
+        # whole reasoning again (completion_tokens 36 for max_tokens 1).
+        completion = ask(client, model="qwen3-235b", max_tokens=limit)
+        message = completion["choices"][0]["message"]
+        assert completion["usage"]["completion_tokens"] == tokens.count(message["content"]) <= limit
+        assert completion["choices"][0]["finish_reason"] == "length"
+        if message["reasoning_content"] is not None:
+            assert f"<think>\n{message['reasoning_content']}" in message["content"]
+
     def test_a_roomy_limit_finishes_with_stop(self, client: TestClient) -> None:
         assert ask(client, max_tokens=1000)["choices"][0]["finish_reason"] == "stop"
 

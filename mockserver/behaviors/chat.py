@@ -94,7 +94,7 @@ def _cut(answer: str, stops: Sequence[str], budget: int | None) -> tuple[str, st
 
 def _used(content: str | None, reasoning: str | None) -> int:
     """Completion tokens: the content, plus the reasoning when it is not inside the content."""
-    separate = reasoning and content and "<think>" not in content
+    separate = reasoning and "<think>" not in (content or "")
     return tokens.count(content or "") + (tokens.count(reasoning) if separate and reasoning else 0)
 
 
@@ -110,9 +110,14 @@ def _fit(
     if reasoning and not (content and "<think>" in content):
         reasoning = "".join(tokens.split(reasoning)[:budget])
         content = "".join(tokens.split(content or "")[: budget - tokens.count(reasoning)])
-    else:
-        content = "".join(tokens.split(content or "")[:budget])
-    return content, reasoning, calls, _used(content, reasoning)
+        return content, reasoning, calls, _used(content, reasoning)
+    # The reasoning is written inside the content ("<think>...</think>"): the cut content is all
+    # that was written, and the reasoning reported beside it is the part of it that survived.
+    content = "".join(tokens.split(content or "")[:budget])
+    if reasoning is not None:
+        _, opened, thought = content.partition("<think>\n")
+        reasoning = (thought.partition("\n</think>")[0] or None) if opened else None
+    return content, reasoning, calls, tokens.count(content)
 
 
 def _logprobs(content: str, count: int, rng: random.Random) -> dict[str, Any]:
