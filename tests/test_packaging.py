@@ -79,6 +79,14 @@ def test_the_installed_packages_come_from_the_wheel(installed: Path) -> None:
 def test_both_clis_run_from_the_fresh_venv(installed: Path) -> None:
     assert "venice-mock" in run(installed / "venice-mock", "--help").stdout
     assert "server" in run(installed / "venice-contracts", "--help").stdout
+    # The client help points to the JSON-lines protocol: a file that the wheel installed.
+    helped = re.search(
+        r"the protocol:\s+(\S+client-kit\.md)", run(installed / "venice-contracts", "client", "--help").stdout
+    )
+    assert helped, "client --help names no protocol document"
+    assert Path(helped[1]).is_file()
+    assert Path(helped[1]).is_relative_to(installed.parent)
+    assert "exec:COMMAND" in Path(helped[1]).read_text()
     suite = run(
         installed / "venice-contracts", "server", "--operations", "listModels", "--max-examples", "3",
         "--report-dir", installed.parent / "reports",

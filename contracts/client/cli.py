@@ -14,6 +14,7 @@ from typing import Any
 
 from contracts.client.findings import PHASES, case_text
 from contracts.client.resilience import SCENARIOS
+from contracts.docs import doc_path
 
 _EPILOG = """\
 adapters:  openai                 the official openai Python SDK (chat incl. streams, embeddings,
@@ -21,8 +22,8 @@ adapters:  openai                 the official openai Python SDK (chat incl. str
            httpx                  a plain httpx client (every operation)
            package.module:factory a Python factory called with a Target (base_url, api_key,
                                   timeout) returning an adapter
-           exec:COMMAND           a process speaking JSON lines (any language; see
-                                  docs/client-kit.md), e.g. exec:node my_adapter.mjs
+           exec:COMMAND           a process speaking JSON lines (any language; the protocol:
+                                  {docs}), e.g. exec:node my_adapter.mjs
 The mock runs on 127.0.0.1 only. A failing case prints its shrunk input and a --replay command.
 exit status: 0 pass, 1 client failures (or nothing ran), 2 usage error
 """
@@ -43,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Hypothesis-generated calls and scripted answers (valid edge cases, documented errors, "
         "adverse scenarios) check that a client sends valid requests with the values it was given, "
         "accepts every valid answer and handles errors, rate limits, cut streams and broken bodies.",
-        epilog=_EPILOG,
+        epilog=_EPILOG.format(docs=doc_path("client-kit.md")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
