@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from mockserver import serving
@@ -108,13 +108,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY",
         action="append",
         default=[],
-        help="accept only this bearer token (repeatable); without it any non-empty token is accepted",
+        help="accept only this bearer token (repeatable; more from $VENICE_MOCK_API_KEYS, comma-separated, "
+        "which keeps them out of `ps`); without any, every non-empty token is accepted",
     )
     p.add_argument(
         "--admin-token",
         metavar="TOKEN",
-        help="token the /__mock/* admin routes require ('Authorization: Bearer TOKEN'; default: the "
-        "first --api-key; without --api-key they are open)",
+        help="token the /__mock/* admin routes require ('Authorization: Bearer TOKEN'; or "
+        "$VENICE_MOCK_ADMIN_TOKEN; default: the first --api-key; without keys they are open)",
     )
     p.add_argument(
         "--base-path",
@@ -245,7 +246,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         default_overlay=args.default_overlay,
         base_path=args.base_path,
         seed=args.seed,
-        api_keys=tuple(args.api_key),
+        api_keys=secret_keys(args.api_key, os.environ),
         check_responses=args.check_responses,
         strict_accept=args.strict_accept,
         max_body_bytes=args.max_body_size,
@@ -259,8 +260,20 @@ def settings_from(args: argparse.Namespace) -> Settings:
         faults=tuple(args.fault),
         scenarios=tuple(args.scenario),
         allow_fault_headers=args.allow_fault_headers,
-        admin_token=args.admin_token,
+        admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
     )
+
+
+# Secrets on the command line are visible to every user of the machine (`ps`, /proc/PID/cmdline);
+# the environment is the owner's only.
+API_KEYS_VARIABLE = "VENICE_MOCK_API_KEYS"
+ADMIN_TOKEN_VARIABLE = "VENICE_MOCK_ADMIN_TOKEN"
+
+
+def secret_keys(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """--api-key values, then those of $VENICE_MOCK_API_KEYS (comma-separated), each once."""
+    from_env = (k.strip() for k in environ.get(API_KEYS_VARIABLE, "").split(","))
+    return tuple(dict.fromkeys([*flags, *(k for k in from_env if k)]))
 
 
 def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:

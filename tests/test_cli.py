@@ -18,9 +18,10 @@ from mockserver.catalogfile import default_fixtures_dir
 from mockserver.cli import main, parser
 
 
-def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "--port", "0", *args],
+        env=None if env is None else {**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -81,6 +82,30 @@ def test_api_key_and_base_path_flags_apply() -> None:
             f"{base_url}/chat/completions", json=body, headers={"Authorization": "Bearer k2"}, timeout=10
         )
         assert (ok.status_code, no.status_code) == (200, 401)
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def test_keys_from_the_environment_stay_out_of_the_command_line() -> None:
+    env = {"VENICE_MOCK_API_KEYS": "env-key-1, env-key-2", "VENICE_MOCK_ADMIN_TOKEN": "env-admin"}
+    process, base_url = start("--api-key", "flag-key", "--log-level", "warning", env=env)
+    try:
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode()
+        assert "env-key" not in cmdline
+        assert "env-admin" not in cmdline
+
+        def status(url: str, token: str) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.get(url, headers=headers, timeout=10).status_code
+
+        keys = ("flag-key", "env-key-1", "env-key-2", "other")
+        assert [status(f"{base_url}/api_keys/rate_limits", k) for k in keys] == [200, 200, 200, 401]
+        origin = base_url.rsplit("/api/", 1)[0]
+        assert status(f"{origin}/__mock/health", "env-admin") == 200
+        # The admin token replaces the default (the first key): the key alone no longer opens it.
+        assert status(f"{origin}/__mock/requests", "flag-key") == 401
+        assert status(f"{origin}/__mock/requests", "env-admin") == 200
     finally:
         process.terminate()
         process.communicate(timeout=20)
