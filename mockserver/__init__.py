@@ -1,21 +1,31 @@
 """venice-mockkit's server: a spec-driven fake of the Venice.ai API.
 
 Public API: `create_app` (an ASGI app), `Mock` (the pipeline, its request log and scripts),
-`Settings`, `load_spec` and the values they return, and the resilience scenario catalog.
+`Settings`, `load_spec` and the values they return, the resilience scenario catalog, and the
+error tree under `MockServerError` (drawn in mockserver/exceptions.py).
 Everything else is internal; the contract kit (`contracts`) uses only these names.
 """
 
 from mockserver.app import MockApp, create_app
 from mockserver.calls import Call, CallLog
-from mockserver.errors import MockServerError, Violation
+from mockserver.errors import Violation
+from mockserver.exceptions import (
+    CatalogError,
+    ListenError,
+    MockServerError,
+    ScriptError,
+    SelectionError,
+    SpecLoadError,
+    StateFileError,
+    SynthesisError,
+)
 from mockserver.pipeline import Mock
 from mockserver.scenarios import RETRY_AFTER_SECONDS as SCENARIO_RETRY_AFTER
 from mockserver.scenarios import SCENARIOS
 from mockserver.scenarios import STATUSES as SCENARIO_STATUSES
-from mockserver.scripts import Scripted, ScriptError
+from mockserver.scripts import Scripted
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Spec, SpecWarning, load_spec
-from mockserver.specfile import SpecLoadError
 
 __all__ = [
     "SCENARIOS",
@@ -23,16 +33,21 @@ __all__ = [
     "SCENARIO_STATUSES",
     "Call",
     "CallLog",
+    "CatalogError",
+    "ListenError",
     "Mock",
     "MockApp",
     "MockServerError",
     "Operation",
     "ScriptError",
     "Scripted",
+    "SelectionError",
     "Settings",
     "Spec",
     "SpecLoadError",
     "SpecWarning",
+    "StateFileError",
+    "SynthesisError",
     "Violation",
     "__version__",
     "create_app",

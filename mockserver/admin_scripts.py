@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver.exceptions import ScriptError
 from mockserver.scenarios import SCENARIOS, STATUSES
-from mockserver.scripts import ScriptError, Scripts
+from mockserver.scripts import Scripts
 
 if TYPE_CHECKING:
     from mockserver.pipeline import Mock

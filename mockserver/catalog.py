@@ -21,6 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from mockserver.exceptions import CatalogError
+
 # The `type` enum of ModelResponse. The order is also the order in which `Catalog.model` tries
 # traits and aliases when no type is given, so that "default" means the default text model.
 MODEL_TYPES = ("text", "image", "inpaint", "upscale", "tts", "embedding")
@@ -74,10 +76,6 @@ STYLES_FILE = "image_styles.yaml"
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
-
-
-class CatalogError(ValueError):
-    """A fixtures file is missing, unreadable or inconsistent. The message names file and location."""
 
 
 @dataclass(frozen=True, slots=True)

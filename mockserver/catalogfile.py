@@ -15,16 +15,9 @@ from typing import Any
 import yaml
 
 from mockserver.bundled import bundled
-from mockserver.catalog import (
-    CHARACTERS_FILE,
-    MODEL_TYPES,
-    MODELS_FILE,
-    STYLES_FILE,
-    Catalog,
-    CatalogError,
-    Model,
-)
-from mockserver.specfile import SpecLoadError, Yaml12Loader, format_location, line_of, parse_document
+from mockserver.catalog import CHARACTERS_FILE, MODEL_TYPES, MODELS_FILE, STYLES_FILE, Catalog, Model
+from mockserver.exceptions import CatalogError, SpecLoadError
+from mockserver.specfile import Yaml12Loader, format_location, line_of, parse_document
 
 
 def default_fixtures_dir() -> Path:

@@ -10,14 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from mockserver import serving
-from mockserver.catalog import CatalogError
+from mockserver.exceptions import MockServerError, one_line
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
 from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
-from mockserver.specfile import SpecLoadError
-from mockserver.state_sqlite import StateFileError
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
@@ -305,10 +303,6 @@ def spec_warning_lines(warnings: Sequence[object], debug: bool) -> list[str]:
     return [f"venice-mock: {count} (details: --log-level debug or GET /__mock/spec)"]
 
 
-def _one_line(exc: Exception) -> str:
-    return str(exc).replace("\n  ", " | ").replace("\n", " | ")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
@@ -317,19 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from(args)
     try:
         mock = Mock(settings)
-    except SpecLoadError as exc:
-        print(f"venice-mock: error: cannot load the spec: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except CatalogError as exc:
-        print(f"venice-mock: error: cannot load the fixtures: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except StateFileError as exc:
-        print(f"venice-mock: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    try:
         sock = serving.listen(args.host, args.port)
-    except serving.ListenError as exc:
-        print(f"venice-mock: error: {exc}", file=sys.stderr)
+    except MockServerError as exc:  # every error meant for people (mockserver/exceptions.py)
+        print(f"venice-mock: error: {one_line(exc)}", file=sys.stderr)
         return 2
     for line in spec_warning_lines(mock.spec.warnings, args.log_level == "debug"):
         print(line, file=sys.stderr)

@@ -32,10 +32,6 @@ class Violation:
         return {"location": self.location, "rule": self.rule, "message": self.message}
 
 
-class MockServerError(Exception):
-    """Base class of the errors this package raises for users to read."""
-
-
 def format_path(path: Sequence[str | int], prefix: str = "") -> str:
     """['messages', 0, 'content'] -> 'messages[0].content' (with an optional `query.`-style prefix)."""
     out = prefix

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from mockserver.selection import SelectionError
+from mockserver.exceptions import SelectionError
 from mockserver.spec import Operation, Response
 from mockserver.types import JSON, Incoming
 from mockserver.validation import RequestData

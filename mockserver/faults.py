@@ -23,9 +23,9 @@ import brotli
 import orjson
 
 from mockserver import encoding
+from mockserver.exceptions import SelectionError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import dump_json
-from mockserver.selection import SelectionError
 from mockserver.selfcheck import decoded
 from mockserver.spec import Operation, Security
 

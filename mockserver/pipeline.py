@@ -19,24 +19,17 @@ from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.completion import complete
 from mockserver.errors import Violation, error_body
+from mockserver.exceptions import SelectionError, SynthesisError
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
-from mockserver.selection import (
-    Accept,
-    Prefer,
-    SelectionError,
-    negotiate,
-    parse_prefer,
-    response_for,
-    success_response,
-)
+from mockserver.selection import Accept, Prefer, negotiate, parse_prefer, response_for, success_response
 from mockserver.selfcheck import check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec, load_spec
 from mockserver.state import open_state
-from mockserver.synthesis import SynthesisError, Synthesizer
+from mockserver.synthesis import Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
 

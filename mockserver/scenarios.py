@@ -21,9 +21,9 @@ from dataclasses import replace
 import brotli
 
 from mockserver.errors import error_body
+from mockserver.exceptions import SelectionError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import JSON_TYPE, json_reply
-from mockserver.selection import SelectionError
 from mockserver.selfcheck import decoded
 
 SSE_TYPE = "text/event-stream"

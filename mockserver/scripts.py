@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mockserver import encoding, media, scenarios, streaming
-from mockserver.errors import MockServerError, error_body
+from mockserver.errors import error_body
+from mockserver.exceptions import ScriptError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply
 from mockserver.selection import success_response
@@ -34,10 +35,6 @@ _NO_BODY: Any = object()
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 field names
 _UNSENDABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # field values: HTAB is the only control allowed
-
-
-class ScriptError(MockServerError, ValueError):
-    """A script that cannot be served as asked (or that breaks the contract, with validate on)."""
 
 
 @dataclass(frozen=True, slots=True)

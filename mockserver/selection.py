@@ -6,9 +6,10 @@ Prism-compatible `Prefer` header: `Prefer: code=429`, `Prefer: example=NAME`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mockserver.exceptions import SelectionError
 from mockserver.spec import Operation, Response
 
 
@@ -17,14 +18,6 @@ class Prefer:
     code: int | None = None
     example: str | None = None
     dynamic: bool | None = None
-
-
-class SelectionError(ValueError):
-    """The client asked for something the spec does not document (a mock-control mistake)."""
-
-    def __init__(self, message: str, documented: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.documented = tuple(documented)
 
 
 def parse_prefer(header: str) -> Prefer:

@@ -27,6 +27,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from mockserver.app import MockApp, create_app
+from mockserver.exceptions import ListenError
 from mockserver.pipeline import Mock
 from mockserver.protocol import bound
 from mockserver.settings import Settings
@@ -50,10 +51,6 @@ class Serve:
     header_limit: int = 64 * 1024
     header_timeout: float = 10.0
     graceful_timeout: float = 5.0
-
-
-class ListenError(OSError):
-    """The address cannot be listened on (taken, not ours, not an address)."""
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -22,8 +22,9 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.errors import explain
+from mockserver.exceptions import SpecLoadError
 from mockserver.spec import HTTP_METHODS
-from mockserver.specfile import SpecLoadError, format_location
+from mockserver.specfile import format_location
 from mockserver.types import JSON
 
 

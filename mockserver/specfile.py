@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from mockserver.exceptions import SpecLoadError
 from mockserver.types import JSON
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -71,10 +72,6 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
 
 Yaml12Loader.add_constructor(_INT, _construct_int)
 Yaml12Loader.add_constructor(_FLOAT, _construct_float)
-
-
-class SpecLoadError(Exception):
-    """The spec file cannot be read, parsed or resolved. The message names the location."""
 
 
 def parse_document(text: str, source: str) -> JSON:

@@ -17,6 +17,7 @@ import jsonschema_rs
 
 from mockserver import speccheck, specrepair
 from mockserver.bundled import bundled
+from mockserver.exceptions import SpecLoadError
 from mockserver.schemas import Compiled, Converter, Direction, compile_validator
 from mockserver.spec import (
     HTTP_METHODS,
@@ -31,7 +32,7 @@ from mockserver.spec import (
     Spec,
     SpecWarning,
 )
-from mockserver.specfile import SpecLoadError, expanded_sizes, format_location, read_document, resolve_refs
+from mockserver.specfile import expanded_sizes, format_location, read_document, resolve_refs
 from mockserver.types import JSON
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
+from mockserver.exceptions import StateFileError
 from mockserver.state import (
     REFUSALS_KEPT,
     ApiKey,
@@ -62,10 +63,6 @@ _KEY_FIELDS = [f.name for f in fields(ApiKey)]
 _USAGE_FIELDS = list(UsageEntry._fields)
 _EVENT_FIELDS = [f.name for f in fields(RateLimitEvent)]
 _BIG = 2**62  # SQLite integers are 64-bit: an absurd page number must not overflow OFFSET
-
-
-class StateFileError(RuntimeError):
-    """The state file cannot be opened or is not a mock state file."""
 
 
 def _insert(table: str, names: Sequence[str]) -> str:

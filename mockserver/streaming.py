@@ -11,8 +11,8 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
+from mockserver.exceptions import SelectionError
 from mockserver.rendering import dump_json
-from mockserver.selection import SelectionError
 from mockserver.settings import Settings
 from mockserver.types import JSON, Incoming
 

@@ -17,16 +17,13 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver import formats, regexgen, text, valuehints
+from mockserver.exceptions import SynthesisError
 from mockserver.schemas import Compiled, compile_validator
 from mockserver.types import JSON, Schema
 
 _MAX_DEPTH = 12  # recursive schemas stop here with the smallest value they allow
 _OPTIONAL_PROBABILITY = 0.8  # optional properties present in most, not all, responses
 _EXAMPLE_PROBABILITY = 0.5  # leaves use the spec's example about half the time
-
-
-class SynthesisError(Exception):
-    """No valid value could be made (contradictory schema); the message lists what failed."""
 
 
 class Synthesizer:

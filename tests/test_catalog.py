@@ -24,11 +24,11 @@ from mockserver.catalog import (
     MODEL_TYPES,
     PRICE_KINDS,
     Catalog,
-    CatalogError,
     Model,
     default_fixtures_dir,
     load_catalog,
 )
+from mockserver.exceptions import CatalogError
 from mockserver.schemas import Compiled
 
 

@@ -13,8 +13,8 @@ from openapi_core import OpenAPI
 
 from mockserver import Mock, Spec
 from mockserver.behaviors.limits import LIMITS_FILE, load_limits, parse_limits
-from mockserver.catalog import CatalogError
 from mockserver.catalogfile import default_fixtures_dir
+from mockserver.exceptions import CatalogError
 from mockserver.timestamps import rfc3339
 from tests.checked_client import CHAT, CheckedClient, fixtures_with_limits
 

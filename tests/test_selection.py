@@ -10,7 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Mock, Settings, create_app
-from mockserver.selection import Accept, SelectionError, negotiate, parse_prefer
+from mockserver.exceptions import SelectionError
+from mockserver.selection import Accept, negotiate, parse_prefer
 from tests.helpers import AUTH
 
 CHAT = "/api/v1/chat/completions"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.specfile import SpecLoadError, line_of, parse_document, pointer_tokens, resolve_refs
+from mockserver.exceptions import SpecLoadError
+from mockserver.specfile import line_of, parse_document, pointer_tokens, resolve_refs
 
 
 @pytest.mark.parametrize(

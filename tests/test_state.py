@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mockserver.exceptions import StateFileError
 from mockserver.state import (
     REFUSALS_KEPT,
     ApiKey,
@@ -28,7 +29,7 @@ from mockserver.state import (
     open_state,
     secret_hash,
 )
-from mockserver.state_sqlite import SqliteState, StateFileError
+from mockserver.state_sqlite import SqliteState
 from mockserver.timestamps import parse_instant, rfc3339
 
 NOW = 1_750_000_000.0

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mockserver import Spec
+from mockserver.exceptions import SynthesisError
 from mockserver.regexgen import generate
 from mockserver.schemas import compile_schema
-from mockserver.synthesis import SynthesisError, Synthesizer, merge_all_of
+from mockserver.synthesis import Synthesizer, merge_all_of
 
 
 def valid(schema: dict[str, Any], seed: int = 0, version: str = "3.0.3") -> Any:

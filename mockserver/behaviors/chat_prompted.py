@@ -31,7 +31,7 @@ from typing import Any
 
 from mockserver import text, valuehints
 from mockserver.behaviors import chat_text, chat_tools
-from mockserver.synthesis import SynthesisError
+from mockserver.exceptions import SynthesisError
 
 _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n(.*?)```", re.DOTALL)
 _WANTS_JSON = re.compile(r"\bjson\b", re.IGNORECASE)

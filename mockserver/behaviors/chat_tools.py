@@ -16,8 +16,9 @@ from typing import Any
 from mockserver import text
 from mockserver.behaviors import chat_text
 from mockserver.errors import Violation
+from mockserver.exceptions import SynthesisError
 from mockserver.schemas import Compiled, compile_schema
-from mockserver.synthesis import SynthesisError, Synthesizer
+from mockserver.synthesis import Synthesizer
 
 _JSON_SCHEMA_DIALECT = "3.1.0"  # client schemas are JSON Schema (2020-12 semantics), not OAS 3.0
 _SYNTHESIZER = Synthesizer(_JSON_SCHEMA_DIALECT)

@@ -14,8 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from mockserver.catalog import MODEL_TYPES, CatalogError
-from mockserver.specfile import SpecLoadError, parse_document
+from mockserver.catalog import MODEL_TYPES
+from mockserver.exceptions import CatalogError, SpecLoadError
+from mockserver.specfile import parse_document
 
 if TYPE_CHECKING:
     from mockserver.services import Services

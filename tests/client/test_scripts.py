@@ -11,8 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import Mock, create_app
+from mockserver.exceptions import ScriptError
 from mockserver.exchange import Reply
-from mockserver.scripts import ScriptError, Scripts
+from mockserver.scripts import Scripts
 from mockserver.selfcheck import check_reply
 from tests.helpers import AUTH, sse_data
 

@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from contracts.checks.sse import parse_events
 from mockserver import Mock, create_app
+from mockserver.exceptions import SelectionError
 from mockserver.faults import FAULTS, requested, unsecured, waives
-from mockserver.selection import SelectionError
 
 AUTH = {"Authorization": "Bearer test-key"}
 CHAT = {"model": "venice-uncensored", "messages": [{"role": "user", "content": "Hello"}]}
