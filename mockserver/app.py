@@ -154,14 +154,12 @@ class MockApp:
                 reply = self._too_large(scope, headers, exc.size)
                 await _send(reply, receive, send)
                 return
-        client = scope.get("client")
         incoming = Incoming(
             method=scope["method"],
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=incoming_body,
-            client=f"{client[0]}:{client[1]}" if client else "",
         )
         await _send(self.mock.handle(incoming), receive, send)
 

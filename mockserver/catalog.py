@@ -129,10 +129,6 @@ class Model:
         return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
     @property
-    def offline(self) -> bool:
-        return self.model_spec.get("offline") is True
-
-    @property
     def is_code(self) -> bool:
         return self.type == "text" and self.supports("optimizedForCode")
 

@@ -42,11 +42,6 @@ def sentence(rng: random.Random, low: int = 6, high: int = 14) -> str:
     return body[:1].upper() + body[1:] + "."
 
 
-def paragraph(rng: random.Random, sentences: int | None = None) -> str:
-    count = sentences if sentences is not None else rng.randint(2, 4)
-    return " ".join(sentence(rng) for _ in range(count))
-
-
 def title(rng: random.Random) -> str:
     return f"{rng.choice(ADJECTIVES).capitalize()} {rng.choice(NOUNS).capitalize()}"
 

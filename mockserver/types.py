@@ -23,7 +23,6 @@ class Incoming:
     query_string: str  # raw, as sent
     headers: Mapping[str, str]  # lower-cased names; repeated headers joined with ", "
     body: bytes
-    client: str = ""  # "host:port" of the peer, for the request log
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name, default)

@@ -30,11 +30,9 @@ class EventParser:
         self._id: str | None = None
         self._retry: int | None = None
         self._fields = False  # a field line was seen since the last dispatch
-        self.bytes_seen = 0
         self.comments = 0
 
     def feed(self, chunk: bytes) -> list[Event]:
-        self.bytes_seen += len(chunk)
         return self._lines(self._decoder.decode(chunk))
 
     def close(self) -> list[Event]:

@@ -34,8 +34,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from contracts.failures import Failure
-
 Attribution = Literal["client", "spec", "allowed"]
 PHASES = ("requests", "responses", "resilience")
 
@@ -72,18 +70,6 @@ class Finding:
             case,
         )
 
-    def as_failure(self) -> Failure:
-        """The finding in the shape the server side reports failures in."""
-        check, _, rule = self.rule.partition(".")
-        return Failure(
-            f"client_{check}",
-            self.title,
-            expected="",
-            received="; ".join(self.evidence),
-            rule=rule,
-            operation=self.operation,
-        )
-
     def as_json(self) -> dict[str, Any]:
         return {
             "operation": self.operation,
@@ -113,9 +99,6 @@ class Observation:
             "outcome": self.outcome,
             "passed": self.passed,
         }
-
-
-VERDICTS = ("pass", "fail", "ambiguous", "unsupported", "not run")
 
 
 def verdict(findings: list[Finding], supported: bool | None) -> str:

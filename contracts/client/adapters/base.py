@@ -92,9 +92,6 @@ class Adapter(Protocol):
     def call(self, operation_id: str, arguments: Arguments) -> Any: ...
 
 
-AdapterFactory = Callable[[Target], Any]
-
-
 def error_of(exc: BaseException) -> ClientError:
     """A ClientError from an exception, with the HTTP status if the exception carries one."""
     status = getattr(exc, "status_code", None)

@@ -258,6 +258,3 @@ class SubprocessAdapter:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._dispose()
-
-    def describe(self) -> dict[str, Any]:
-        return {"command": self.command}
