@@ -8,7 +8,7 @@ speech and embedding behaviors.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockserver.behaviors import Behavior
@@ -69,8 +69,52 @@ def _served(value: Any) -> JSON:
 
 def _models(ex: Exchange, value: JSON, services: Services) -> JSON:
     model_type = _query_type(ex)
-    data = [_served(m.data) for m in services.catalog.models(model_type)]
+    admitted = listed_types(ex)
+    data = [
+        _served(m.data) for m in services.catalog.models(model_type) if admitted is None or m.type in admitted
+    ]
     return {"data": data, "object": "list", "type": model_type}
+
+
+# The answer schema's identity -> the model types its items' `type` enum admits (None: any).
+_ADMITTED: dict[int, tuple[object, frozenset[str] | None]] = {}
+
+
+def listed_types(ex: Exchange) -> frozenset[str] | None:
+    """The model types the loaded spec lets a listing carry: the enum of `data[].type` in the
+    operation's 200 answer (the bundled spec has no video or asr models). None: no enum found,
+    so any type may be listed. Read from the spec, never assumed: a later spec widens it."""
+    media = ex.response.content.get("application/json") if ex.response is not None else None
+    compiled = media.schema if media is not None else None
+    if compiled is None:
+        return None
+    cached = _ADMITTED.get(id(compiled))
+    if cached is not None and cached[0] is compiled:
+        return cached[1]
+    enums = [
+        set(node["enum"])
+        for items in _subschemas(compiled.schema, ("data", "items"))
+        for node in _subschemas(items, ("type",))
+        if isinstance(node.get("enum"), list)
+    ]
+    admitted = frozenset(str(v) for v in set.union(*enums)) if enums else None
+    _ADMITTED[id(compiled)] = (compiled, admitted)
+    return admitted
+
+
+def _subschemas(schema: Any, path: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The schemas at a property path (`items` steps into arrays), through allOf/anyOf/oneOf."""
+    if not isinstance(schema, dict):
+        return
+    for key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(key) or ():
+            yield from _subschemas(branch, path)
+    if not path:
+        yield schema
+        return
+    head, rest = path[0], path[1:]
+    child = schema.get("items") if head == "items" else (schema.get("properties") or {}).get(head)
+    yield from _subschemas(child, rest)
 
 
 def _traits(ex: Exchange, value: JSON, services: Services) -> JSON:
