@@ -1,11 +1,12 @@
 """MP4 video written by hand: Motion-JPEG frames (made by Pillow) in an ISO base media file.
 
-The container is the smallest one FFmpeg, browsers' demuxers and players accept: `ftyp`, one
+The container is the smallest one FFmpeg (and players built on it) accepts: `ftyp`, one
 `mdat` holding the frames back to back, and a `moov` with a single video track whose sample table
 lists every frame (one chunk, one size per frame). The codec is Motion-JPEG (sample entry `jpeg`):
 every frame is a plain JPEG, so no video encoder is needed (H.264 would need libx264 or PyAV,
-36 MB). Frames cycle through a few distinct pictures (a seeded picture, a bar moving across it),
-so the video moves while the encoding cost stays a few JPEG encodes whatever the duration.
+36 MB); the price is that browsers' <video> elements, which decode no Motion-JPEG, cannot play
+it. Frames cycle through a few distinct pictures (a seeded picture, a bar moving across it), so
+the video moves while the encoding cost stays a few JPEG encodes whatever the duration.
 """
 
 from __future__ import annotations
