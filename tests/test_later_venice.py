@@ -351,3 +351,5 @@ def test_the_server_suite_finds_nothing_wrong_with_the_new_operations(
     # Its positive cases reached the success answers (a video model, offered sizes), not just 400s.
     succeeded = {c.operation_id for c in later_mock.calls if c.status == 200}
     assert {"quoteVideo", "queueVideo", "getCharacterBySlug"} <= succeeded
+    # Its video job check polled a job until the MP4 came (and judged it).
+    assert any(c.media_type == "video/mp4" for c in later_mock.calls if c.operation_id == "retrieveVideo")
