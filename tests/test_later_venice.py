@@ -45,7 +45,7 @@ def later_reference(later_spec: Spec) -> Any:
 
 @pytest.fixture
 def later_mock(later_spec: Spec) -> Mock:
-    return Mock(Settings(api_keys=(KEY,), video_seconds=0.3), spec=later_spec)
+    return Mock(Settings(api_keys=(KEY,), video_seconds=0.3, check_responses=True), spec=later_spec)
 
 
 @pytest.fixture
@@ -205,6 +205,19 @@ def test_a_quote_is_the_models_price_for_the_duration_and_resolution(api: Api) -
     assert _quote(api, duration="10s") == pytest.approx(2 * _quote(api))
     assert _quote(api, resolution="1080p") == pytest.approx(4 * _quote(api, resolution="480p"))
     assert _quote(api, audio=True) > _quote(api)
+
+
+def test_a_queued_video_is_billed_its_quote_and_rate_limited_as_a_video_model(api: Api) -> None:
+    body = {"model": VIDEO_MODEL, "prompt": "billed", "duration": "10s", "resolution": "1080p", "audio": True}
+    quote = _quote(api, duration="10s", resolution="1080p", audio=True)
+    assert api.call("POST", "/video/queue", body).status_code == 200
+    usage = api.call("GET", "/billing/usage", query={"currency": "DIEM"}).json()["data"]
+    (entry,) = [e for e in usage if e["sku"] == f"{VIDEO_MODEL}-video-second"]
+    assert entry["units"] * entry["pricePerUnitUsd"] == pytest.approx(quote)
+    limits = api.call("GET", "/api_keys/rate_limits").json()["data"]["rateLimits"]
+    by_model = {e["apiModelId"]: {r["type"]: r["amount"] for r in e["rateLimits"]} for e in limits}
+    assert set(by_model) == {m.id for m in load_catalog().models("all")}
+    assert by_model[VIDEO_MODEL]["RPM"] > 0
 
 
 def _poll(api: Api, job: dict[str, str]) -> tuple[list[dict[str, Any]], httpx.Response]:

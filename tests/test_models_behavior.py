@@ -94,6 +94,8 @@ def test_the_bundled_spec_never_lists_later_model_types(
     listed = client.get(mock.base_path + "/models", params={"type": "all"}, headers=AUTH).json()["data"]
     assert listed
     assert model_type not in {m["type"] for m in listed}
+    limits = client.get(mock.base_path + "/api_keys/rate_limits", headers=AUTH).json()["data"]["rateLimits"]
+    assert [entry["apiModelId"] for entry in limits] == [m["id"] for m in listed]
 
 
 @pytest.mark.parametrize("model_type", [*BUNDLED_TYPES, None])

@@ -15,6 +15,7 @@ from mockserver.behaviors import Behavior
 from mockserver.catalog import Catalog, Model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
+from mockserver.schemas import Compiled
 from mockserver.types import JSON
 
 if TYPE_CHECKING:
@@ -69,23 +70,36 @@ def _served(value: Any) -> JSON:
 
 def _models(ex: Exchange, value: JSON, services: Services) -> JSON:
     model_type = _query_type(ex)
-    admitted = listed_types(ex)
+    media = ex.response.content.get("application/json") if ex.response is not None else None
+    admitted = listed_types(media.schema if media is not None else None)
     data = [
         _served(m.data) for m in services.catalog.models(model_type) if admitted is None or m.type in admitted
     ]
     return {"data": data, "object": "list", "type": model_type}
 
 
+def served_models(services: Services) -> tuple[Model, ...]:
+    """The catalog models the loaded spec knows of: those GET /models may list (every model when
+    the spec has no listModels, or its answer names no type enum). Other answers that name
+    models (rate limits) keep to these, so no answer mentions a model its listing would hide."""
+    try:
+        op = services.spec.operation("listModels")
+    except KeyError:
+        return services.catalog.all_models
+    response = op.responses.get("200")
+    media = response.content.get("application/json") if response is not None else None
+    admitted = listed_types(media.schema if media is not None else None)
+    return tuple(m for m in services.catalog.all_models if admitted is None or m.type in admitted)
+
+
 # The answer schema's identity -> the model types its items' `type` enum admits (None: any).
 _ADMITTED: dict[int, tuple[object, frozenset[str] | None]] = {}
 
 
-def listed_types(ex: Exchange) -> frozenset[str] | None:
-    """The model types the loaded spec lets a listing carry: the enum of `data[].type` in the
-    operation's 200 answer (the bundled spec has no video or asr models). None: no enum found,
-    so any type may be listed. Read from the spec, never assumed: a later spec widens it."""
-    media = ex.response.content.get("application/json") if ex.response is not None else None
-    compiled = media.schema if media is not None else None
+def listed_types(compiled: Compiled | None) -> frozenset[str] | None:
+    """The model types a listing answer's schema lets it carry: the enum of `data[].type` (the
+    bundled spec has no video or asr). None: no enum found, so any type may be listed. Read from
+    the loaded spec, never assumed: a later spec widens it."""
     if compiled is None:
         return None
     cached = _ADMITTED.get(id(compiled))

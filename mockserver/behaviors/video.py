@@ -10,7 +10,8 @@ has no audio track, even for `audio: true`. /video/complete deletes the job; an 
 is a 404 (unless the request forces its status with `Prefer`, as for the key operations).
 
 Prices (/video/quote) come from the model's `pricing.per_second.usd`, the price of one second
-at 720p: 480p costs half, 1080p twice, and an audio track adds a quarter.
+at 720p: 480p costs half, 1080p twice, and an audio track adds a quarter. A queued job is billed
+that price (billing.py) and counts against the video models' rate limits (ratelimits.py).
 """
 
 from __future__ import annotations
@@ -104,13 +105,19 @@ def _check_job(op: Operation, request: RequestData, services: Services) -> list[
     return require_model(services, _body(request).get("model"), MODEL_TYPES)
 
 
+def billed_seconds(body: object) -> float:
+    """Seconds of 720p video without audio that a job costs as much as (the billing units)."""
+    fields: Mapping[str, Any] = body if isinstance(body, dict) else {}
+    seconds = video_seconds(_text(fields, "duration", DEFAULT_DURATION))
+    factor = RESOLUTION_FACTORS.get(_text(fields, "resolution", DEFAULT_RESOLUTION), 1.0)
+    audio = AUDIO_FACTOR if fields.get("audio", True) is True else 1.0
+    return seconds * factor * audio
+
+
 def quote_usd(services: Services, body: Mapping[str, Any]) -> float:
     model = resolve_model(services, body.get("model"), MODEL_TYPES)
     per_second = services.catalog.unit_price_usd(model.id, "video-second") if model is not None else 0.0
-    seconds = video_seconds(_text(body, "duration", DEFAULT_DURATION))
-    factor = RESOLUTION_FACTORS.get(_text(body, "resolution", DEFAULT_RESOLUTION), 1.0)
-    audio = AUDIO_FACTOR if body.get("audio", True) is True else 1.0
-    return round(per_second * seconds * factor * audio, 6)
+    return round(per_second * billed_seconds(body), 6)
 
 
 def _quote(ex: Exchange, services: Services) -> JSON:
