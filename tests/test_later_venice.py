@@ -233,31 +233,37 @@ def _poll(api: Api, job: dict[str, str]) -> tuple[list[dict[str, Any]], httpx.Re
     pytest.fail(f"no video after {POLLS} polls: {statuses[-1:]}")
 
 
-def _decode(data: bytes) -> tuple[int, int, int, float]:
+def _decode(data: bytes) -> tuple[int, int, int, float, float | None]:
+    """Width, height, frames and seconds of the video; seconds of the audio track (None: none)."""
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-        return stream.codec_context.width, stream.codec_context.height, frames, container.duration / 1e6
+        seconds = float(stream.duration * stream.time_base)
+        audio = container.streams.audio
+        heard = float(audio[0].duration * audio[0].time_base) if audio else None
+        return stream.codec_context.width, stream.codec_context.height, frames, seconds, heard
 
 
 @pytest.mark.parametrize(
-    ("aspect_ratio", "resolution", "duration", "size"),
+    ("aspect_ratio", "resolution", "duration", "audio", "size"),
     [
-        ("16:9", "720p", "5s", (1280, 720)),
-        ("9:16", "480p", "10s", (480, 854)),
-        ("1:1", "1080p", "5s", (1080, 1080)),
+        ("16:9", "720p", "5s", None, (1280, 720)),
+        ("9:16", "480p", "10s", False, (480, 854)),
+        ("1:1", "1080p", "5s", True, (1080, 1080)),
     ],
 )
 def test_polling_a_queued_video_ends_with_the_mp4_asked_for(
-    api: Api, aspect_ratio: str, resolution: str, duration: str, size: tuple[int, int]
+    api: Api, aspect_ratio: str, resolution: str, duration: str, audio: bool | None, size: tuple[int, int]
 ) -> None:
-    body = {
+    body: dict[str, Any] = {
         "model": VIDEO_MODEL,
         "prompt": "A gondola at sunset",
         "duration": duration,
         "aspect_ratio": aspect_ratio,
         "resolution": resolution,
     }
+    if audio is not None:
+        body["audio"] = audio
     queued = api.call("POST", "/video/queue", body)
     assert queued.status_code == 200, queued.text
     job = queued.json()
@@ -270,9 +276,13 @@ def test_polling_a_queued_video_ends_with_the_mp4_asked_for(
     assert len(statuses) == 1 or elapsed[-1] > elapsed[0]
     assert all(s["average_execution_time"] == statuses[0]["average_execution_time"] for s in statuses)
     seconds = float(duration.rstrip("s"))
-    width, height, frames, length = _decode(video.content)
+    width, height, frames, length, heard = _decode(video.content)
     assert (width, height, frames) == (*size, round(seconds * FPS))
     assert length == pytest.approx(seconds)
+    if audio is False:
+        assert heard is None
+    else:  # `audio` defaults to true: a (silent) track as long as the video
+        assert heard == pytest.approx(seconds, abs=0.05)
     again = api.call("POST", "/video/retrieve", job)  # until completed, it can be fetched again
     assert again.content == video.content
     done = api.call("POST", "/video/complete", job)

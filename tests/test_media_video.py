@@ -14,7 +14,7 @@ import av.logging
 import pytest
 
 from mockserver import load_spec, media
-from mockserver.media.mp4 import DISTINCT_FRAMES, FPS, encode_mp4, frame_count
+from mockserver.media.mp4 import AAC_FRAME, AUDIO_RATE, DISTINCT_FRAMES, FPS, encode_mp4, frame_count
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +79,25 @@ def test_ffmpeg_decodes_the_asked_size_duration_and_frames(width: int, height: i
     assert info["container_seconds"] == pytest.approx(expected / FPS, abs=0.001)
     assert info["rate"] == pytest.approx(FPS)
     assert info["audio_streams"] == 0
+
+
+@pytest.mark.parametrize("seconds", [5.0, 10.0, 0.5])
+def test_audio_is_a_silent_aac_track_as_long_as_the_video(seconds: float) -> None:
+    data = encode_mp4(64, 36, seconds, seed=1, audio=True)
+    with av.logging.Capture() as logs, av.open(io.BytesIO(data)) as container:
+        (stream,) = container.streams.audio
+        assert stream.codec_context.name == "aac"
+        frames = list(container.decode(stream))
+    assert not logs, logs
+    assert frames[0].sample_rate == AUDIO_RATE
+    assert frames[0].layout.name == "mono"
+    heard = sum(f.samples for f in frames) / AUDIO_RATE
+    assert seconds <= heard < seconds + AAC_FRAME / AUDIO_RATE  # whole AAC frames covering the video
+    assert all(not any(bytes(f.planes[0])) for f in frames)  # silence
+    video = decode(data)
+    assert len(video["frames"]) == frame_count(seconds)
+    assert video["stream_seconds"] == pytest.approx(frame_count(seconds) / FPS)
+    assert video["audio_streams"] == 1
 
 
 def test_the_video_moves_and_is_seeded() -> None:

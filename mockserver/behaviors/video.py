@@ -2,16 +2,16 @@
 /video/queue, /video/retrieve, /video/complete), active whenever the loaded spec has them.
 
 A queued job lives in the state store (so `--state-file` shares it between workers and keeps it
-across restarts; in memory the newest JOBS_KEPT are kept). It "runs" for `--video-seconds`
-(each job within +-25% of it, drawn from the request's seed): until then /video/retrieve answers
-200 JSON `PROCESSING` with `execution_duration` growing in real milliseconds, afterwards the MP4
-itself (Motion-JPEG, media/mp4.py) of the asked aspect ratio, resolution and duration. The MP4
-has no audio track, even for `audio: true`. /video/complete deletes the job; an unknown queue id
+across restarts; in memory the newest JOBS_KEPT are kept). It "runs" for `--video-seconds` (each job
+within +-25% of it, drawn from the request's seed): until then /video/retrieve answers 200 JSON
+`PROCESSING` with `execution_duration` growing in real milliseconds, afterwards the MP4 itself
+(Motion-JPEG, media/mp4.py) of the asked aspect ratio, resolution and duration, with a silent AAC
+track for `audio: true` (the schema's default). /video/complete deletes the job; an unknown queue id
 is a 404 (unless the request forces its status with `Prefer`, as for the key operations).
 
-Prices (/video/quote) come from the model's `pricing.per_second.usd`, the price of one second
-at 720p: 480p costs half, 1080p twice, and an audio track adds a quarter. A queued job is billed
-that price (billing.py) and counts against the video models' rate limits (ratelimits.py).
+Prices (/video/quote) come from the model's `pricing.per_second.usd`, the price of one second at
+720p: 480p costs half, 1080p twice, and an audio track adds a quarter. A queued job is billed that
+price (billing.py) and counts against the video models' rate limits (ratelimits.py).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def _video(ex: Exchange, services: Services) -> bytes:
     job = _job(ex.request, services)
     if job is None:  # a forced answer for an unknown id (the request asked for video/mp4)
         return encode_mp4(128, 72, 1.0, ex.seed)
-    data = encode_mp4(job.width, job.height, job.seconds, job.seed)
+    data = encode_mp4(job.width, job.height, job.seconds, job.seed, audio=job.audio)
     if _body(ex.request).get("delete_media_on_completion") is True:
         services.state.delete_job(job.queue_id)
     return data
