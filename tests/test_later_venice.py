@@ -20,9 +20,11 @@ import pytest
 
 from contracts.cli import main as contracts_main
 from mockserver import Mock, Settings, Spec
+from mockserver.behaviors.video import PIXEL_FRAMES
 from mockserver.catalog import load_catalog
 from mockserver.cli import parser, settings_from
 from mockserver.media.mp4 import FPS
+from mockserver.state import VideoJob
 from tests.conftest import LiveServer
 from tests.helpers import (
     VIDEO_MODEL,
@@ -317,6 +319,22 @@ def test_unknown_jobs_and_wrong_models_are_refused(api: Api) -> None:
     assert "offers" in _error(
         api.call("POST", "/video/quote", {**job, "duration": "5s", "aspect_ratio": "21:9"}), 400
     )
+
+
+def test_a_huge_job_keeps_its_size_and_duration_at_a_lower_frame_rate(api: Api, later_mock: Mock) -> None:
+    """A job no catalog model offers (a spec without the enums, --any-model) stays bounded."""
+    job = VideoJob("huge", VIDEO_MODEL, 0.0, 0.0, 60.0, 3840, 2160, False, 1)
+    later_mock.services.state.add_job(job)
+    video = api.call("POST", "/video/retrieve", {"model": VIDEO_MODEL, "queue_id": "huge"})
+    assert video.headers["content-type"] == "video/mp4"
+    assert len(video.content) < 32_000_000
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (3840, 2160)
+        assert float(stream.duration * stream.time_base) == pytest.approx(60.0)
+        # The rate drops to fit PIXEL_FRAMES, but never below one frame a second (here: that floor).
+        assert 3840 * 2160 * 60 * FPS > PIXEL_FRAMES
+        assert stream.frames == 60
 
 
 def test_a_state_file_shares_jobs_between_servers(

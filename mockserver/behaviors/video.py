@@ -27,7 +27,7 @@ from mockserver.behaviors.keys import forced, touch
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
-from mockserver.media.mp4 import MAX_SECONDS, MAX_SIDE, encode_mp4
+from mockserver.media.mp4 import FPS, MAX_SECONDS, MAX_SIDE, encode_mp4
 from mockserver.spec import Operation
 from mockserver.state import VideoJob
 from mockserver.types import JSON
@@ -43,6 +43,10 @@ DEFAULT_DURATION = "5s"
 RESOLUTION_FACTORS: Mapping[str, float] = {"480p": 0.5, "720p": 1.0, "1080p": 2.0}
 AUDIO_FACTOR = 1.25
 MP4 = "video/mp4"
+# Pixels times frames one video may hold: 1080p for 10 s at full rate is 166 M. Beyond it (a spec
+# without the resolution enum, --any-model) the frame rate drops (to one frame a second at the
+# least: a 4K minute is then 60 frames, 17 MB), never the size or duration asked.
+PIXEL_FRAMES = 400_000_000
 _ASPECT = re.compile(r"([1-9][0-9]{0,2}):([1-9][0-9]{0,2})")
 _RESOLUTION = re.compile(r"([1-9][0-9]{1,3})p")
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)s?")
@@ -192,7 +196,8 @@ def _video(ex: Exchange, services: Services) -> bytes:
     job = _job(ex.request, services)
     if job is None:  # a forced answer for an unknown id (the request asked for video/mp4)
         return encode_mp4(128, 72, 1.0, ex.seed)
-    data = encode_mp4(job.width, job.height, job.seconds, job.seed, audio=job.audio)
+    fps = max(1, min(FPS, int(PIXEL_FRAMES // (job.width * job.height * job.seconds))))
+    data = encode_mp4(job.width, job.height, job.seconds, job.seed, fps=fps, audio=job.audio)
     if _body(ex.request).get("delete_media_on_completion") is True:
         services.state.delete_job(job.queue_id)
     return data
