@@ -94,6 +94,7 @@ def served_models(services: Services) -> tuple[Model, ...]:
 
 # The answer schema's identity -> the model types its items' `type` enum admits (None: any).
 _ADMITTED: dict[int, tuple[object, frozenset[str] | None]] = {}
+_ADMITTED_KEPT = 64
 
 
 def listed_types(compiled: Compiled | None) -> frozenset[str] | None:
@@ -112,6 +113,8 @@ def listed_types(compiled: Compiled | None) -> frozenset[str] | None:
         if isinstance(node.get("enum"), list)
     ]
     admitted = frozenset(str(v) for v in set.union(*enums)) if enums else None
+    if len(_ADMITTED) >= _ADMITTED_KEPT:  # one entry per loaded spec: bounded, as specs come and go
+        _ADMITTED.clear()
     _ADMITTED[id(compiled)] = (compiled, admitted)
     return admitted
 
