@@ -1,7 +1,7 @@
 """Safety for real endpoints: what may be called, how often, and what must never be printed.
 
 Operations fall in three classes: read-only (GET/HEAD/OPTIONS), costly (Venice bills them: chat,
-images, speech, embeddings) and mutating (everything else that writes, e.g. creating or
+images, speech, embeddings, video) and mutating (everything else that writes, e.g. creating or
 deleting API keys). Against a real server read-only operations run by default, mutating ones
 with `--allow-mutations`, costly ones when named or with `--allow-costly`. The in-process mock
 is free and disposable: everything selected runs.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from mockserver import Operation
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-COSTLY_TAGS = frozenset({"chat", "image", "audio", "speech", "embeddings"})
+COSTLY_TAGS = frozenset({"chat", "image", "audio", "speech", "embeddings", "video"})
 
 
 def classify(op: Operation) -> str:

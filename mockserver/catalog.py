@@ -23,9 +23,12 @@ from typing import Any
 
 from mockserver.exceptions import CatalogError
 
-# The `type` enum of ModelResponse. The order is also the order in which `Catalog.model` tries
-# traits and aliases when no type is given, so that "default" means the default text model.
-MODEL_TYPES = ("text", "image", "inpaint", "upscale", "tts", "embedding")
+# The `type` enum of ModelResponse, the bundled spec's six and the two later Venice specs added
+# (video, asr). Which of them a listing serves is the loaded spec's business: a spec whose enum
+# lacks a type never sees its models (behaviors/models.py). The order is also the order in which
+# `Catalog.model` tries traits and aliases when no type is given, so that "default" means the
+# default text model.
+MODEL_TYPES = ("text", "image", "inpaint", "upscale", "tts", "embedding", "video", "asr")
 
 # The boolean capabilities of ModelResponse (`quantization` is the one non-boolean).
 CAPABILITIES = (
@@ -45,6 +48,9 @@ CAPABILITIES = (
 #   upscale-2x/4x   image, inpaint and upscale models, USD per upscaled image
 #   audio           tts models, USD per 1M input characters
 #   embedding       embedding models, USD per 1M input tokens
+#   video-second    video models, USD per second of 720p video (other resolutions and audio scale
+#                   it: behaviors/video.py); a later spec's pricing variant, `per_second`
+#   asr-second      asr (speech recognition) models, USD per second of input audio
 PRICE_KINDS: Mapping[str, tuple[tuple[str, ...], str]] = MappingProxyType(
     {
         "input": (("input",), "llm-input-mtoken"),
@@ -54,6 +60,8 @@ PRICE_KINDS: Mapping[str, tuple[tuple[str, ...], str]] = MappingProxyType(
         "upscale-4x": (("upscale", "4x"), "image-upscale-4x"),
         "audio": (("input",), "audio-mchar"),
         "embedding": (("input",), "embedding-mtoken"),
+        "video-second": (("per_second",), "video-second"),
+        "asr-second": (("input",), "asr-audio-second"),
     }
 )
 
@@ -67,6 +75,8 @@ KINDS_BY_TYPE: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "upscale": ("upscale-2x", "upscale-4x"),
         "tts": ("audio",),
         "embedding": ("embedding",),
+        "video": ("video-second",),
+        "asr": ("asr-second",),
     }
 )
 

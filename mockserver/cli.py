@@ -68,6 +68,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _video_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be from 0 (ready at once) to 3600: {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="venice-mock",
@@ -168,6 +178,14 @@ def parser() -> argparse.ArgumentParser:
         help="streams: milliseconds between events (default: 0)",
     )
     p.add_argument(
+        "--video-seconds",
+        type=_video_seconds,
+        default=2.0,
+        metavar="S",
+        help="video jobs (specs with /video/queue): seconds a job stays PROCESSING before "
+        "/video/retrieve returns the MP4, each job within +-25%% of it, seeded (default: %(default)g)",
+    )
+    p.add_argument(
         "--max-body-size",
         type=_size,
         default=DEFAULT_MAX_BODY,
@@ -255,6 +273,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         behaviors=args.behaviors,
         stream_ttft_ms=args.stream_ttft,
         stream_delay_ms=args.stream_delay,
+        video_seconds=args.video_seconds,
         faults=tuple(args.fault),
         scenarios=tuple(args.scenario),
         allow_fault_headers=args.allow_fault_headers,

@@ -277,7 +277,9 @@ class Mock:
         else:
             status, response = success_response(op)
         implied = (
-            behavior.implied(op, verdict.data) if behavior and behavior.implied and status < 300 else None
+            behavior.implied(op, verdict.data, self.services)
+            if behavior and behavior.implied and status < 300
+            else None
         )
         accept = Accept.parse(incoming.header("accept"))
         media_type, acceptable = negotiate(list(response.content) if response else [], accept, implied)

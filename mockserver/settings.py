@@ -28,6 +28,9 @@ class Settings:
     behaviors: bool = True  # Venice semantics on top of the generic engine
     stream_ttft_ms: float = 0.0  # streams: wait before the first event
     stream_delay_ms: float = 0.0  # streams: wait between events
+    # Video jobs (later specs' /video/*): seconds a queued generation reports PROCESSING before
+    # /video/retrieve answers the MP4 (each job draws its own within +-25%, from the seed).
+    video_seconds: float = 2.0
     faults: tuple[str, ...] = ()  # contract violations to inject into every answer (see faults.py)
     scenarios: tuple[str, ...] = ()  # resilience scenarios, "NAME" or "NAME:PROBABILITY" (scenarios.py)
     # X-Mock-Fault may name security-weakening faults (auth-not-enforced) even with api_keys set.

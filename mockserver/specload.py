@@ -315,6 +315,12 @@ class _Builder:
         out: dict[str, MediaType] = {}
         for name, media in _mapping(content).items():
             media = _mapping(media)
+            if direction == "response" and _without_encoder(str(name)):
+                self.warn(
+                    (*where, str(name)),
+                    f"no encoder for {str(name).lower()}: answers get a one-line placeholder body, "
+                    "not a real file (README: 'Binary media')",
+                )
             compiled = self.compile(media.get("schema"), direction, (*where, str(name), "schema"))
             out[str(name).lower()] = MediaType(
                 str(name).lower(),
@@ -393,6 +399,12 @@ class _Builder:
             if isinstance(requirement, dict)
         )
         return Security(alternatives)
+
+
+def _without_encoder(media_type: str) -> bool:
+    from mockserver import media  # the engine's media table; imported late (it imports the pipeline's values)
+
+    return media.kind(media_type.lower()) == "binary" and not media.encodable(media_type)
 
 
 def _first(errors: list[Any]) -> str:

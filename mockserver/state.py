@@ -1,4 +1,5 @@
-"""State that outlives one request: API keys, billing usage, rate-limit counters and refusals.
+"""State that outlives one request: API keys, billing usage, rate-limit counters and refusals,
+queued video jobs.
 
 One interface (`State`), two stores: in memory (the default, below) and SQLite (`--state-file
 PATH`, mockserver.state_sqlite), which survives restarts and is shared by several worker
@@ -24,6 +25,7 @@ Clock = Callable[[], float]
 
 USAGE_KEPT = 10_000  # in memory only: the newest entries kept, so a long run's memory stays flat
 REFUSALS_KEPT = 50  # GET /api_keys/rate_limits/log "returns the last 50"
+JOBS_KEPT = 1000  # queued video jobs kept in memory (the oldest go first); SQLite keeps all
 
 
 def secret_hash(secret: str) -> str:
@@ -102,6 +104,22 @@ class RateLimitEvent:
     timestamp: float
 
 
+@dataclass(frozen=True, slots=True)
+class VideoJob:
+    """A queued video generation (POST /video/queue), until /video/complete removes it. What the
+    finished video will be is fixed when it is queued, so any worker can answer a retrieve."""
+
+    queue_id: str
+    model: str
+    queued_at: float  # seconds since the epoch
+    run_seconds: float  # how long the generation "runs" before the MP4 is ready
+    seconds: float  # the video's duration
+    width: int
+    height: int
+    audio: bool
+    seed: int
+
+
 # Billing decides an entry's currency from what was spent so far (per currency, all time).
 Bill = Callable[[Mapping[str, float]], Sequence[UsageEntry]]
 
@@ -123,6 +141,9 @@ class State(Protocol):
     def take(self, windows: Sequence[RateWindow]) -> RateWindow | None: ...
     def log_refusal(self, event: RateLimitEvent) -> None: ...
     def refusals(self) -> list[RateLimitEvent]: ...  # newest first
+    def add_job(self, job: VideoJob) -> None: ...
+    def job(self, queue_id: str) -> VideoJob | None: ...
+    def delete_job(self, queue_id: str) -> bool: ...
     def reset(self) -> None: ...
 
 
@@ -141,6 +162,7 @@ class MemoryState:
         self._seq = 0
         self._counters: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
         self._refusals: deque[RateLimitEvent] = deque(maxlen=REFUSALS_KEPT)
+        self._jobs: dict[str, VideoJob] = {}  # insertion order: the oldest first
 
     def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         with self._lock:
@@ -237,8 +259,22 @@ class MemoryState:
     def refusals(self) -> list[RateLimitEvent]:
         return list(reversed(self._refusals))
 
+    def add_job(self, job: VideoJob) -> None:
+        with self._lock:
+            self._jobs[job.queue_id] = job
+            while len(self._jobs) > JOBS_KEPT:
+                del self._jobs[next(iter(self._jobs))]
+
+    def job(self, queue_id: str) -> VideoJob | None:
+        return self._jobs.get(queue_id)
+
+    def delete_job(self, queue_id: str) -> bool:
+        with self._lock:
+            return self._jobs.pop(queue_id, None) is not None
+
     def reset(self) -> None:
         with self._lock:
+            self._jobs.clear()
             self._keys.clear()
             self._by_secret.clear()
             self._revoked.clear()

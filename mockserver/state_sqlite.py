@@ -33,6 +33,7 @@ from mockserver.state import (
     RateWindow,
     UsageEntry,
     UsageQuery,
+    VideoJob,
     secret_hash,
 )
 
@@ -57,11 +58,18 @@ CREATE TABLE IF NOT EXISTS rate_counters (
 CREATE TABLE IF NOT EXISTS rate_refusals (
     key_id TEXT NOT NULL, model_id TEXT NOT NULL, tier TEXT NOT NULL, limit_type TEXT NOT NULL,
     timestamp REAL NOT NULL, seq INTEGER PRIMARY KEY AUTOINCREMENT);
+CREATE TABLE IF NOT EXISTS video_jobs (
+    queue_id TEXT PRIMARY KEY, model TEXT NOT NULL, queued_at REAL NOT NULL, run_seconds REAL NOT NULL,
+    seconds REAL NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, audio INTEGER NOT NULL,
+    seed INTEGER NOT NULL);
 """
-_TABLES = ("api_keys", "revoked_secrets", "usage", "spent", "rate_counters", "rate_refusals")
+# video_jobs came after version 2 without changing it: CREATE TABLE IF NOT EXISTS adds it to a
+# version-2 file on open, and nothing else about such a file differs.
+_TABLES = ("api_keys", "revoked_secrets", "usage", "spent", "rate_counters", "rate_refusals", "video_jobs")
 _KEY_FIELDS = [f.name for f in fields(ApiKey)]
 _USAGE_FIELDS = list(UsageEntry._fields)
 _EVENT_FIELDS = [f.name for f in fields(RateLimitEvent)]
+_JOB_FIELDS = [f.name for f in fields(VideoJob)]
 _BIG = 2**62  # SQLite integers are 64-bit: an absurd page number must not overflow OFFSET
 
 
@@ -239,6 +247,23 @@ class SqliteState:
     def refusals(self) -> list[RateLimitEvent]:
         sql = f"SELECT {', '.join(_EVENT_FIELDS)} FROM rate_refusals ORDER BY seq DESC LIMIT ?"
         return [RateLimitEvent(*row) for row in self._rows(sql, REFUSALS_KEPT)]
+
+    def add_job(self, job: VideoJob) -> None:
+        with self._write() as db:
+            db.execute(
+                _insert("video_jobs", _JOB_FIELDS).replace("INSERT", "INSERT OR REPLACE", 1), asdict(job)
+            )
+
+    def job(self, queue_id: str) -> VideoJob | None:
+        rows = self._rows(f"SELECT {', '.join(_JOB_FIELDS)} FROM video_jobs WHERE queue_id = ?", queue_id)
+        if not rows:
+            return None
+        values = dict(zip(_JOB_FIELDS, rows[0], strict=True))
+        return VideoJob(**{**values, "audio": bool(values["audio"])})  # seeds stay below 2**63 (video.py)
+
+    def delete_job(self, queue_id: str) -> bool:
+        with self._write() as db:
+            return db.execute("DELETE FROM video_jobs WHERE queue_id = ?", (queue_id,)).rowcount > 0
 
     def reset(self) -> None:
         with self._write() as db:

@@ -39,6 +39,19 @@ def reference(spec: Spec) -> OpenAPI:
     return reference_for(spec)
 
 
+@pytest.fixture(scope="session")
+def later_spec_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A later Venice spec (tests/later_venice.py) written once per session."""
+    from tests.later_venice import write_later_spec
+
+    return str(write_later_spec(tmp_path_factory.mktemp("later-venice")))
+
+
+@pytest.fixture(scope="session")
+def later_spec(later_spec_path: str) -> Spec:
+    return load_spec(later_spec_path)
+
+
 @pytest.fixture
 def make_mock(spec: Spec) -> Callable[..., Mock]:
     """Factory: a fresh Mock over the bundled spec (compiled once per session) with any settings."""

@@ -87,6 +87,7 @@ def valid_request(
 PNG_256 = base64.b64encode(encode_image(256, 256, "png", 1)).decode()
 
 
+VIDEO_MODEL = "wan-2.5-preview-text-to-video"
 _SPEECH_FORMATS = {media_type: fmt for fmt, media_type in AUDIO_TYPES.items()}
 
 
@@ -106,6 +107,12 @@ def meaningful(operation_id: str, body: Any, rng: random.Random, media_type: str
         "createSpeech": {"model": "tts-kokoro"},
         "upscaleImage": {"image": PNG_256},
         "editImage": {"image": PNG_256},
+        # Later Venice specs (tests/later_venice.py): a video model, and an aspect ratio it offers
+        # (the schema admits any string); every duration and resolution enum value is offered.
+        "quoteVideo": {"model": VIDEO_MODEL, "aspect_ratio": "16:9"},
+        "queueVideo": {"model": VIDEO_MODEL, "aspect_ratio": "16:9"},
+        "retrieveVideo": {"model": VIDEO_MODEL},
+        "completeVideo": {"model": VIDEO_MODEL},
     }.get(operation_id, {})
     fixed = {**body, **fixes}
     if operation_id == "createChatCompletion":

@@ -1,7 +1,7 @@
 """Binary bodies are what their Content-Type says: magic bytes, a real decode (Pillow for images,
-a frame walk and FFmpeg when installed for audio), and the size and format the request asked
-for. Base64 images inside JSON answers (fields the spec describes as base64 image data) get the
-same treatment.
+a frame walk and FFmpeg when installed for audio, FFmpeg when installed for MP4 video), and the
+size and format the request asked for. Base64 images inside JSON answers (fields the spec
+describes as base64 image data) get the same treatment.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ AUDIO_TYPES = {
     "audio/pcm": "pcm",
     "audio/l16": "pcm",
 }
+VIDEO_TYPES = {"video/mp4": "mp4"}
 _PIL_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "GIF": "gif"}
 _DATA_URL = re.compile(r"^data:(image/[\w.+-]+);base64,(.*)$", re.DOTALL)
 
 
 def sniff(data: bytes) -> str | None:
-    """The format the bytes announce: png, jpeg, webp, gif, wav, flac, opus, mp3, aac or None."""
+    """The format the bytes announce: png, jpeg, webp, gif, wav, flac, opus, mp3, aac, mp4 or None."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -48,6 +49,8 @@ def sniff(data: bytes) -> str | None:
         return "wav"
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
+    if data[4:8] == b"ftyp":
+        return "mp4"  # ISO base media: the first box is the file type
     if data.startswith(b"fLaC"):
         return "flac"
     if data.startswith(b"OggS"):
@@ -140,14 +143,40 @@ def check_audio(data: bytes, declared: str, wanted: str | None) -> list[Failure]
     return out
 
 
+def check_video(data: bytes) -> list[Failure]:
+    """MP4 bytes: the file-type box first, and every video frame decodes (FFmpeg, when installed)."""
+    magic = sniff(data)
+    if magic != "mp4":
+        return [
+            Failure(CHECK, "body is not mp4", "mp4 bytes", f"{magic or 'unknown'}: {data[:12]!r}", "magic")
+        ]
+    try:
+        import av
+    except ImportError:
+        return []
+    problem: str | None
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+    except Exception as exc:  # PyAV raises many kinds (FFmpegError, ValueError, IndexError)
+        problem = f"FFmpeg: {type(exc).__name__}: {exc}"
+    else:
+        problem = None if frames else "FFmpeg decoded no video frame"
+    if problem is None:
+        return []
+    return [Failure(CHECK, "mp4 video does not decode", "a decodable mp4 video", problem, "decode")]
+
+
 def check_binary(
     media_type: str, data: bytes, image: ImageRequest, audio_format: str | None
 ) -> list[Failure]:
-    """A binary answer of `media_type` (images and audio are checked; other types are opaque)."""
+    """A binary answer of `media_type` (images, audio and MP4 are checked; other types are opaque)."""
     if media_type in IMAGE_TYPES:
         return check_image(data, IMAGE_TYPES[media_type], image)
     if media_type in AUDIO_TYPES:
         return check_audio(data, AUDIO_TYPES[media_type], audio_format)
+    if media_type in VIDEO_TYPES:
+        return check_video(data)
     return []
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from contracts.checks.binary import AUDIO_TYPES, IMAGE_TYPES, ImageRequest, check_binary, check_json_images
+from contracts.checks.binary import (
+    AUDIO_TYPES,
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    ImageRequest,
+    check_binary,
+    check_json_images,
+)
 from contracts.checks.csvcheck import check_csv
 from contracts.checks.errors import check_error_body
 from contracts.failures import Failure
@@ -33,7 +40,7 @@ def check_answer(op: Operation, call: Call, request_body: Any, defaults: dict[st
     if not 200 <= call.status < 300:
         return failures
     media_type = call.media_type
-    if media_type in IMAGE_TYPES or media_type in AUDIO_TYPES:
+    if media_type in IMAGE_TYPES or media_type in AUDIO_TYPES or media_type in VIDEO_TYPES:
         upload = upload_result(op.operation_id, request_body, defaults.get("scale", 2.0))
         image = upload or ImageRequest.from_body(request_body, defaults)
         fields = {**defaults, **(request_body if isinstance(request_body, dict) else {})}

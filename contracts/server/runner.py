@@ -1,6 +1,7 @@
 """The server suite: property-based requests (schemathesis strategies, positive and negative data)
 for each selected operation of the contract, then the Venice-aware cases (cases.py), the bounds
-(bounds.py) and the key state (keystate.py); every answer judged by schemathesis' checks and ours.
+(bounds.py), the key state (keystate.py) and a video job's life (videostate.py); every answer
+judged by schemathesis' checks and ours.
 
 No failure stops an operation: every distinct failure (operation, rule, field) is reported once,
 with the first request that showed it, and exploration goes on within `max_examples` and the
@@ -41,6 +42,8 @@ from contracts.server.resources import Resources
 from contracts.server.results import OperationResult, SuiteOptions, SuiteResult
 from contracts.server.transport import Call, NoAnswer, Transport
 from contracts.server.venice import Catalog, Fixups, Unusable
+from contracts.server.videostate import applies as video_state_applies
+from contracts.server.videostate import check_video_state
 from mockserver import Mock, Operation, Settings, Spec, load_spec
 
 _REFUSED_IN_A_ROW = 3  # connections refused one after another: the server is gone, the run stops
@@ -125,6 +128,7 @@ class _Run:
         self.stopped = ""
         self.refused_in_a_row = 0
         self.key_state_done = False
+        self.video_state_done = False
         self.remote = False  # a real server: mutations only with allow_mutations
         self.answered = False  # some request got an answer: a later refusal may be one request's doing
 
@@ -177,6 +181,7 @@ class _Run:
                 self._explore(state, st_op, mode)
             self._planned(state, st_op)
             self._key_state(state)
+            self._video_state(state)
         except BudgetExhausted as exc:
             self.stopped = str(exc)
             reason = self.stopped
@@ -358,6 +363,18 @@ class _Run:
             return
         self.key_state_done = True
         state.add(check_key_state(self.spec, self.transport, {**self.auth, **self.extra}))
+
+    def _video_state(self, state: _State) -> None:
+        """Once per run, with the operation that queues videos (run only where it may be called)."""
+        if (
+            state.op.operation_id != "queueVideo"
+            or self.video_state_done
+            or not video_state_applies(self.spec)
+        ):
+            return
+        self.video_state_done = True
+        models = self.fixups.catalog.models("video")
+        state.add(check_video_state(self.spec, self.transport, {**self.auth, **self.extra}, models))
 
     def _send(self, state: _State, case: Any, headers: dict[str, str | None]) -> Call:
         prepared = self.transport.prepare(case, {**self.extra, **headers})

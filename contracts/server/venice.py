@@ -27,7 +27,14 @@ MODEL_TYPES: Mapping[str, str] = {
     "simpleGenerateImage": "image",
     "createEmbedding": "embedding",
     "createSpeech": "tts",
+    # Later Venice specs' asynchronous video API: every call names the video model of its job.
+    "quoteVideo": "video",
+    "queueVideo": "video",
+    "retrieveVideo": "video",
+    "completeVideo": "video",
 }
+VIDEO_GENERATION = ("quoteVideo", "queueVideo")  # their duration, resolution, aspect ratio: the model's
+_OFFERED = (("duration", "durations"), ("resolution", "resolutions"), ("aspect_ratio", "aspect_ratios"))
 AUDIO_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")  # createSpeech's response_format
 UPLOADS = ("upscaleImage", "editImage")  # their `image` must be a real picture
 # No listing tells an embedding model's size; every model Venice serves has at least this many.
@@ -131,6 +138,8 @@ class Fixups:
             raise Unusable  # multipart cannot carry null or an empty container: the field would vanish
         if operation_id in UPLOADS and not isinstance(body, dict):
             raise Unusable  # the spec does not mark the body required; nothing to upscale or edit without it
+        if operation_id == "getCharacterBySlug":
+            self._slug(case)
         if not isinstance(body, dict):
             return
         body = dict(body)
@@ -150,6 +159,8 @@ class Fixups:
             body["image"] = self._image
             if operation_id == "upscaleImage" and body.get("scale") == 1:
                 body["enhance"] = "true"  # the spec's text: a scale of 1 only runs the enhancer
+        elif operation_id in VIDEO_GENERATION:
+            self._video(body)
         elif operation_id == "createEmbedding" and isinstance(body.get("dimensions"), int):
             body["dimensions"] = min(body["dimensions"], EMBEDDING_DIMENSIONS)
         elif operation_id in ("createApiKey", "postApiKeyGenerateWeb3Key"):
@@ -180,6 +191,24 @@ class Fixups:
         voices = (model.get("model_spec") or {}).get("voices")
         if kind == "tts" and isinstance(voices, list) and voices and body.get("voice") not in voices:
             body["voice"] = self.rng.choice(voices)
+
+    def _slug(self, case: Any) -> None:
+        """Mostly a slug the server lists (an unknown one is a documented 404, also worth asking)."""
+        slugs = self.catalog.characters()
+        if slugs and self.rng.random() < 0.8:
+            case.path_parameters = {**(case.path_parameters or {}), "slug": self.rng.choice(slugs)}
+
+    def _video(self, body: dict[str, Any]) -> None:
+        """A video model offers some durations, resolutions and aspect ratios (its constraints);
+        the schema admits any aspect ratio string and every duration of any model."""
+        model = next((m for m in self.catalog.models("video") if m["id"] == body.get("model")), None)
+        constraints = ((model or {}).get("model_spec") or {}).get("constraints")
+        if not isinstance(constraints, dict):
+            return
+        for name, key in _OFFERED:
+            offered = constraints.get(key)
+            if name in body and isinstance(offered, list) and offered and body[name] not in offered:
+                body[name] = self.rng.choice(offered)
 
     def _chat(self, body: dict[str, Any]) -> None:
         venice = body.get("venice_parameters")

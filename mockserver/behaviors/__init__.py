@@ -6,7 +6,8 @@ the requested size, keys that stay deleted). Behaviors must keep their output va
 spec: tests/test_selfcheck.py and each area's tests validate what they produce.
 
 Hooks, all optional, called by mockserver.pipeline:
-  implied(op, request)            media type the request implies (return_binary -> image/png)
+  implied(op, request, services)  media type the request implies (return_binary -> image/png; a
+                                  finished video job -> video/mp4)
   permit(op, request, services)   who may call it (an INFERENCE key on an admin route: 401); runs
                                   before any `Prefer` choice, so Prefer never changes who you are
   check(op, request, services)    semantic violations (unknown model, ...) answered with 400
@@ -41,7 +42,7 @@ from mockserver.validation import RequestData
 if TYPE_CHECKING:
     from mockserver.services import Services
 
-Implied = Callable[[Operation, RequestData], "str | None"]
+Implied = Callable[[Operation, RequestData, "Services"], "str | None"]
 Check = Callable[[Operation, RequestData, "Services"], list[Violation]]
 Build = Callable[[Exchange, "Services"], JSON]
 Refine = Callable[[Exchange, JSON, "Services"], JSON]
@@ -99,8 +100,8 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
         hooks = [getattr(p, name) for p in parts if getattr(p, name) is not None]
         return hooks[0] if hooks else None
 
-    def implied(op: Operation, request: RequestData) -> str | None:
-        return next((m for p in parts if p.implied and (m := p.implied(op, request))), None)
+    def implied(op: Operation, request: RequestData, services: Services) -> str | None:
+        return next((m for p in parts if p.implied and (m := p.implied(op, request, services))), None)
 
     def check(op: Operation, request: RequestData, services: Services) -> list[Violation]:
         return [v for p in parts if p.check for v in p.check(op, request, services)]
@@ -149,10 +150,21 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
 
 
 def _collect() -> Mapping[str, Behavior]:
-    from mockserver.behaviors import audio, billing, chat, embeddings, images, keys, models, ratelimits
+    from mockserver.behaviors import (
+        audio,
+        billing,
+        chat,
+        embeddings,
+        images,
+        keys,
+        lookups,
+        models,
+        ratelimits,
+        video,
+    )
 
     found: dict[str, list[Behavior]] = {}
-    for module in (chat, models, embeddings, images, audio, keys, ratelimits, billing):
+    for module in (chat, models, embeddings, images, audio, video, keys, lookups, ratelimits, billing):
         for operation_id, behavior in module.BEHAVIORS.items():
             found.setdefault(operation_id, []).append(behavior)
     return MappingProxyType({op: combine(parts) for op, parts in found.items()})

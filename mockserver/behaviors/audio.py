@@ -53,7 +53,7 @@ def _check(op: Operation, request: RequestData, services: Services) -> list[Viol
     return problems
 
 
-def _implied(op: Operation, request: RequestData) -> str | None:
+def _implied(op: Operation, request: RequestData, services: Services) -> str | None:
     return MEDIA_TYPES.get(str(_body(request).get("response_format", "mp3")))
 
 

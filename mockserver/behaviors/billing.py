@@ -19,6 +19,7 @@ from mockserver.behaviors import Behavior
 from mockserver.behaviors.keys import caller, permit_admin
 from mockserver.behaviors.limits import load_limits
 from mockserver.behaviors.ratelimits import OPERATION_TYPES, call_model
+from mockserver.behaviors.video import billed_seconds
 from mockserver.catalog import KINDS_BY_TYPE, PRICE_KINDS, Catalog, Model
 from mockserver.exchange import Exchange
 from mockserver.state import Inference, UsageEntry, UsageQuery
@@ -110,6 +111,8 @@ def units(ex: Exchange, value: JSON, services: Services) -> tuple[list[tuple[str
         return [("generation", float(_images(value, "images")))], None
     if op == "simpleGenerateImage":
         return [("generation", float(_images(value, "data")))], None
+    if op == "queueVideo":  # seconds of 720p-equivalent video: the quote divided by the unit price
+        return [("video-second", billed_seconds(ex.request.body))], None
     return [("generation", 1.0)], None  # editImage: one edited image
 
 

@@ -40,7 +40,7 @@ def _body(request: RequestData) -> Mapping[str, Any]:
     return request.body if isinstance(request.body, dict) else {}
 
 
-def implied(op: Operation, request: RequestData) -> str:
+def implied(op: Operation, request: RequestData, services: Services) -> str:
     return "text/event-stream" if _body(request).get("stream") is True else "application/json"
 
 

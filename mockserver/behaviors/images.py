@@ -85,7 +85,7 @@ def _generate_check(op: Operation, request: RequestData, services: Services) -> 
     return problems
 
 
-def _generate_implied(op: Operation, request: RequestData) -> str | None:
+def _generate_implied(op: Operation, request: RequestData, services: Services) -> str | None:
     # The body decides, as on the real API: Accept cannot turn a JSON answer into raw bytes.
     body = _body(request)
     if body.get("return_binary") is True:

@@ -180,26 +180,29 @@ def _create(ex: Exchange, services: Services) -> JSON:
     return _new_key(ex, services, _body(ex.request), "")
 
 
+def key_item(key: ApiKey, spent: Mapping[str, Mapping[str, float]]) -> dict[str, JSON]:
+    """One key as listings show it (no secret), with its spending of the last seven days."""
+    used = spent.get(key.id, {})
+    return {
+        "apiKeyType": key.api_key_type,
+        "consumptionLimits": dict(key.consumption_limit),
+        "createdAt": key.created_at,
+        "description": key.description,
+        "expiresAt": key.expires_at,
+        "id": key.id,
+        "last6Chars": key.last6,
+        "lastUsedAt": key.last_used_at,
+        "usage": {"trailingSevenDays": {c: f"{used.get(c.upper(), 0.0):.4f}" for c in LIMIT_CURRENCIES}},
+    }
+
+
+def recent_spending(services: Services) -> dict[str, dict[str, float]]:
+    return services.state.usage_by_key(services.clock() - _SEVEN_DAYS)
+
+
 def _list(ex: Exchange, services: Services) -> JSON:
-    spent = services.state.usage_by_key(services.clock() - _SEVEN_DAYS)
-    items = []
-    for key in services.state.api_keys():
-        used = spent.get(key.id, {})
-        items.append(
-            {
-                "apiKeyType": key.api_key_type,
-                "consumptionLimits": dict(key.consumption_limit),
-                "createdAt": key.created_at,
-                "description": key.description,
-                "expiresAt": key.expires_at,
-                "id": key.id,
-                "last6Chars": key.last6,
-                "lastUsedAt": key.last_used_at,
-                "usage": {
-                    "trailingSevenDays": {c: f"{used.get(c.upper(), 0.0):.4f}" for c in LIMIT_CURRENCIES}
-                },
-            }
-        )
+    spent = recent_spending(services)
+    items: list[JSON] = [key_item(key, spent) for key in services.state.api_keys()]
     return {"data": items, "object": "list"}
 
 
@@ -246,7 +249,8 @@ def _web3_create(ex: Exchange, services: Services) -> JSON:
     return _new_key(ex, services, _body(ex.request), "Web3 API Key")
 
 
-def _touch(ex: Exchange, value: JSON, services: Services) -> None:
+def touch(ex: Exchange, value: JSON, services: Services) -> None:
+    """Record the calling key's last use (every operation's account hook)."""
     token = ex.request.credential
     key = services.state.key_for(token) if token else None
     if key is not None:
@@ -254,17 +258,17 @@ def _touch(ex: Exchange, value: JSON, services: Services) -> None:
 
 
 _OWN: dict[str, Behavior] = {
-    "createApiKey": Behavior(permit=permit_admin, admit=_admit_create, build=_create, account=_touch),
-    "getApiKeys": Behavior(permit=permit_admin, build=_list, account=_touch),
+    "createApiKey": Behavior(permit=permit_admin, admit=_admit_create, build=_create, account=touch),
+    "getApiKeys": Behavior(permit=permit_admin, build=_list, account=touch),
     "deleteApiKey": Behavior(
-        permit=permit_admin, check=_check_delete, admit=_admit_delete, build=_delete, account=_touch
+        permit=permit_admin, check=_check_delete, admit=_admit_delete, build=_delete, account=touch
     ),
-    "getApiKeyGenerateWeb3Key": Behavior(build=_web3_token, account=_touch),
-    "postApiKeyGenerateWeb3Key": Behavior(build=_web3_create, account=_touch),
+    "getApiKeyGenerateWeb3Key": Behavior(build=_web3_token, account=touch),
+    "postApiKeyGenerateWeb3Key": Behavior(build=_web3_create, account=touch),
 }
 
 # Elsewhere only the key's last use is recorded, which changes no answer: cacheable stays as the
 # operation's other behaviors say.
 BEHAVIORS: Mapping[str, Behavior] = {
-    op: _OWN.get(op, Behavior(account=_touch, cacheable=True)) for op in ALL_OPERATIONS
+    op: _OWN.get(op, Behavior(account=touch, cacheable=True)) for op in ALL_OPERATIONS
 }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mockserver.behaviors import Behavior, Refusal
 from mockserver.behaviors.keys import Caller, caller, forced
 from mockserver.behaviors.limits import CURRENCIES, WINDOW_SECONDS, Limits, load_limits
-from mockserver.behaviors.models import resolve_in
+from mockserver.behaviors.models import resolve_in, served_models
 from mockserver.catalog import Catalog, Model
 from mockserver.exchange import Exchange
 from mockserver.state import RateLimitEvent, RateWindow
@@ -39,6 +39,7 @@ OPERATION_TYPES: Mapping[str, tuple[str, ...]] = {
     "editImage": ("inpaint",),
     "createEmbedding": ("embedding",),
     "createSpeech": ("tts",),
+    "queueVideo": ("video",),  # later specs: queueing is the billed, rate-limited video call
 }
 # What an operation uses when the request names no model: the spec's default for speech, else the
 # type's `default` trait (upscale and edit requests have no `model` field at all).
@@ -124,7 +125,7 @@ def _rate_limits(ex: Exchange, services: Services) -> JSON:
     config = load_limits(services)
     who = caller(ex.request, services)
     epoch_start = services.clock() // DAY * DAY
-    models: Sequence[Model] = services.catalog.all_models
+    models: Sequence[Model] = served_models(services)  # not the video models the bundled spec lacks
     data = {
         "accessPermitted": True,  # a key that may not call inference does not get this far (401)
         "apiTier": {"id": config.tier, "isCharged": config.charged},

@@ -68,6 +68,26 @@ def as_text(value: JSON) -> bytes:
     return dump_json(value)
 
 
+# Where a binary answer of each media type comes from. Every entry is a real file of its type;
+# `application/octet-stream` is opaque, so seeded random bytes are a valid one. A binary type
+# absent from this table has no encoder here: it gets `placeholder()` (see its docstring), and
+# the spec load warns about every response that names one (specload).
+VIDEO_TYPES = ("video/mp4",)
+OPAQUE_TYPES = ("application/octet-stream",)
+
+
+def encodable(media_type: str) -> bool:
+    """Whether the mock makes real bytes of this (binary) media type."""
+    name = media_type.split(";")[0].strip().lower()
+    return name in _IMAGE_FORMATS or name in _AUDIO_FORMATS or name in VIDEO_TYPES or name in OPAQUE_TYPES
+
+
+def placeholder(media_type: str) -> bytes:
+    """The body of a binary media type without an encoder: one line of ASCII that says so, never
+    bytes that could pass for a real file (a client decoding it fails plainly)."""
+    return f"venice-mock placeholder: no encoder for {media_type}; see README, 'Binary media'\n".encode()
+
+
 def binary(ex: Exchange) -> bytes:
     """A real file of the documented binary type, small and seeded (behaviors refine sizes)."""
     media_type = ex.media_type or "application/octet-stream"
@@ -80,7 +100,13 @@ def binary(ex: Exchange) -> bytes:
 
         fmt = _AUDIO_FORMATS[media_type]
         return synthesize_speech("This is the mock speaking.", 1.0, fmt, ex.seed).data  # type: ignore[arg-type]
-    return ex.rng("binary").randbytes(256)  # an opaque format: any bytes are valid
+    if media_type in VIDEO_TYPES:
+        from mockserver.media.mp4 import encode_mp4
+
+        return encode_mp4(128, 72, 1.0, ex.seed)
+    if media_type in OPAQUE_TYPES:
+        return ex.rng("binary").randbytes(256)  # an opaque format: any bytes are valid
+    return placeholder(media_type)
 
 
 def _rows_schema(response: Response) -> tuple[str | None, list[str]]:

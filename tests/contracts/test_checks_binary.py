@@ -116,3 +116,16 @@ def test_an_upload_answers_with_the_uploaded_size_or_that_size_scaled() -> None:
     rounded = encode_image(385, 192, "png", 0)
     assert check_binary("image/png", rounded, ImageRequest(384, 192, slack=1), None) == []
     assert check_binary("image/png", rounded, ImageRequest(384, 192), None) != []
+
+
+def test_a_real_mp4_passes_and_broken_ones_are_named() -> None:
+    from mockserver.media.mp4 import encode_mp4
+
+    data = encode_mp4(96, 54, 1.0, seed=2)
+    assert sniff(data) == "mp4"
+    assert check_binary("video/mp4", data, ImageRequest(), None) == []
+    not_mp4 = check_binary("video/mp4", b"\x00" * 64, ImageRequest(), None)
+    assert [f.rule for f in not_mp4] == ["magic"]
+    cut = check_binary("video/mp4", data[: len(data) // 2], ImageRequest(), None)  # loses the moov box
+    assert [(f.check, f.rule) for f in cut] == [("binary_content", "decode")]
+    assert "FFmpeg" in cut[0].received
