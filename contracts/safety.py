@@ -89,6 +89,10 @@ KEY_ENV = "VENICE_API_KEY"
 KEY_REF = f"${KEY_ENV}"  # how printed commands refer to the user's key: the shell fills it in
 
 
+# Secrets at least this long are hidden wherever they occur; shorter ones only as whole tokens.
+_ANYWHERE = 12
+
+
 class Redactor:
     """Removes secrets from anything printed or written: the user's key becomes `$VENICE_API_KEY`
     (so a printed command runs as is where that variable is set), other secrets (keys the suite
@@ -110,5 +114,12 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
-            text = text.replace(secret, KEY_REF if secret == self.user_key else self.MASK)
+            mask = KEY_REF if secret == self.user_key else self.MASK
+            if len(secret) >= _ANYWHERE:
+                text = text.replace(secret, mask)
+            else:
+                # A short key ("k") also occurs inside words ("/api_keys"): hide it where it
+                # stands as a token of its own, which is everywhere a key is sent.
+                token = re.compile(rf"(?<![\w-]){re.escape(secret)}(?![\w-])")
+                text = token.sub(mask.replace("\\", "\\\\"), text)
         return self._AUTH.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{self.MASK}", text)

@@ -78,6 +78,18 @@ def test_the_redactor_hides_the_key_and_every_authorization_value() -> None:
     assert redact("key created-key") == "key [REDACTED]"
 
 
+def test_a_short_key_is_hidden_where_it_is_sent_and_words_that_contain_it_stay_whole() -> None:
+    redact = Redactor(["k"])
+    text = "curl 'http://h/api/v1/api_keys' -H 'Authorization: Bearer k' -d '{\"apiKey\": \"k\"}' key=k"
+    assert redact(text) == (
+        "curl 'http://h/api/v1/api_keys' -H 'Authorization: Bearer $VENICE_API_KEY' "
+        '-d \'{"apiKey": "$VENICE_API_KEY"}\' key=$VENICE_API_KEY'
+    )
+    # A long secret goes wherever it is, inside other text too.
+    long_key = "vk_" + "x" * 20
+    assert redact.__class__([long_key])(f"id{long_key}z") == "id$VENICE_API_KEYz"
+
+
 def test_retry_after_reads_seconds_and_dates() -> None:
     assert retry_after("3") == 3.0
     assert retry_after(None) is None
