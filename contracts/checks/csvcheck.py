@@ -42,10 +42,23 @@ def _types(schema: Any) -> set[str]:
     return set()  # untyped: any text
 
 
+def _cell_text(value: Any) -> str:
+    """How a JSON value reads in a CSV cell: booleans in lower case, null empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
 def _cell_fits(text: str, schema: Any) -> bool:
-    kinds = _types(schema)
-    if not kinds or text == "" or "string" in kinds:
+    if text == "":
         return True  # an empty cell is how CSV writes null or an absent optional value
+    enum = schema.get("enum") if isinstance(schema, Mapping) else None
+    if isinstance(enum, list):
+        # An enum decides alone, typed or not: its values are the only texts that fit.
+        return text in {_cell_text(v) for v in enum} or text.lower() in {_cell_text(v) for v in enum}
+    kinds = _types(schema)
+    if not kinds or "string" in kinds:
+        return True
     if "boolean" in kinds and text.lower() in ("true", "false"):
         return True
     if kinds & {"number", "integer"}:
@@ -56,10 +69,7 @@ def _cell_fits(text: str, schema: Any) -> bool:
         else:
             if "number" in kinds or number.is_integer():
                 return True
-    if kinds & {"object", "array"} and text[:1] in "{[":
-        return True
-    enum = schema.get("enum") if isinstance(schema, Mapping) else None
-    return isinstance(enum, list) and text in [str(v) for v in enum]
+    return bool(kinds & {"object", "array"}) and text[:1] in "{["
 
 
 def check_csv(body: bytes, json_schema: Mapping[str, Any] | None) -> list[Failure]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from contracts.failures import Failure, excerpt
+from contracts.failures import Failure, excerpt, printable
 
 CHECK = "error_shape"
 EXPECTED = 'application/json {"error": "<message>", "details": {...}?}'
@@ -23,7 +23,7 @@ def check_error_body(status: int, headers: Mapping[str, str], body: bytes) -> li
     try:
         value = json.loads(body)
     except ValueError:
-        return [Failure(CHECK, f"{status} body is not valid JSON", EXPECTED, excerpt(body))]
+        return [Failure(CHECK, f"{status} body is not valid JSON", EXPECTED, printable(body, media_type))]
     if not isinstance(value, dict) or not isinstance(value.get("error"), str):
         return [Failure(CHECK, f"{status} body lacks a string `error`", EXPECTED, excerpt(value))]
     if "details" in value and not isinstance(value["details"], dict):
