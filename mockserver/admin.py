@@ -8,6 +8,7 @@ change what every client gets. It is accepted as `Authorization: Bearer TOKEN`, 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from starlette.applications import Starlette
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import admin_scripts
 from mockserver.pipeline import Mock
+from mockserver.state import StoreUnavailable
 
 COOKIE = "venice_mock_admin"
 
@@ -102,7 +104,13 @@ def _routes(mock: Mock) -> Starlette:
         )
 
     async def reset(request: Request) -> Response:
-        mock.reset()
+        try:
+            if mock.services.state.remote:  # Redis: wait off the event loop
+                await asyncio.get_running_loop().run_in_executor(None, mock.reset)
+            else:
+                mock.reset()
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": str(exc), "details": {"store": "redis"}}, status_code=503)
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:

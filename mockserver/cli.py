@@ -17,7 +17,7 @@ from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 from mockserver.specfile import SpecLoadError
-from mockserver.state_sqlite import StateFileError
+from mockserver.state import StateError
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
@@ -139,9 +139,16 @@ def parser() -> argparse.ArgumentParser:
         "image_styles.yaml (missing: none), rate_limits.yaml (missing: the bundled one)",
     )
     p.add_argument(
+        "--state",
+        metavar="URL",
+        help="where API keys, usage and rate limits live: memory:// (default), sqlite:///PATH (survives "
+        "restarts, shared by workers), redis://HOST:PORT/DB[?prefix=NAME] (shared by mock processes on "
+        "any machines; needs venice-mockkit[redis]; Redis down: 503 until it is back)",
+    )
+    p.add_argument(
         "--state-file",
         metavar="PATH",
-        help="SQLite file for API keys, usage and rate limits: survives restarts, shared by workers",
+        help="SQLite file for API keys, usage and rate limits (same as --state sqlite:///PATH)",
     )
     p.add_argument(
         "--any-model",
@@ -252,6 +259,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         log_size=args.log_size,
         fixtures=os.path.abspath(args.fixtures) if args.fixtures else None,
         state_file=os.path.abspath(args.state_file) if args.state_file else None,
+        state=_state_url(args.state),
         any_model=args.any_model,
         behaviors=args.behaviors,
         stream_ttft_ms=args.stream_ttft,
@@ -261,6 +269,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allow_fault_headers=args.allow_fault_headers,
         admin_token=args.admin_token,
     )
+
+
+def _state_url(url: str | None) -> str | None:
+    """`--state`: a relative SQLite path made absolute (workers may start elsewhere)."""
+    if url is not None and url.startswith("sqlite://") and not url.startswith("sqlite:///"):
+        return "sqlite://" + os.path.abspath(url.removeprefix("sqlite://"))
+    return url
 
 
 def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:
@@ -301,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.workers < 1:
         p.error("--workers must be at least 1")
+    if args.state and args.state_file:
+        p.error("--state and --state-file name the same thing: give one")
     settings = settings_from(args)
     try:
         mock = Mock(settings)
@@ -310,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CatalogError as exc:
         print(f"venice-mock: error: cannot load the fixtures: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except StateFileError as exc:
+    except StateError as exc:
         print(f"venice-mock: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     try:

@@ -35,7 +35,7 @@ from mockserver.selfcheck import check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec, load_spec
-from mockserver.state import open_state
+from mockserver.state import StoreUnavailable, open_state
 from mockserver.synthesis import SynthesisError, Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
@@ -68,7 +68,7 @@ class Mock:
             self.synthesizer,
             self.settings,
             load_catalog(self.settings.fixtures),
-            open_state(self.settings.state_file),
+            open_state(self.settings.state or self.settings.state_file),
         )
         # Read now so a broken rate_limits.yaml stops the start, not the first inference call.
         load_limits(self.services)
@@ -108,6 +108,17 @@ class Mock:
     def handle(self, incoming: Incoming) -> Reply:
         """Answer one request and record it."""
         started = time.perf_counter()
+        try:
+            with self.services.state.request():
+                return self._handle(incoming, started)
+        except StoreUnavailable as exc:
+            # A shared store (Redis) is down: a clear 503 now, and the next request tries again.
+            body = error_body(str(exc), store=self.services.state.__class__.__name__)
+            reply = json_reply(503, body, [("retry-after", "1")], notes=("state store unavailable",))
+            self._record(incoming, None, reply, (), (), started)
+            return reply
+
+    def _handle(self, incoming: Incoming, started: float) -> Reply:
         replay_key = self._replay_key(incoming)
         if replay_key is not None:
             replayed = self._replays.get(replay_key)
@@ -146,6 +157,8 @@ class Mock:
                         f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
                     ),
                 )
+            except StoreUnavailable:
+                raise
             except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
                 logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
                 reply = json_reply(

@@ -17,6 +17,7 @@ from openapi_core import OpenAPI
 
 from mockserver import Mock, Settings, Spec, create_app, load_spec
 from tests.helpers import reference_for
+from tests.redis_server import RedisServer
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -37,6 +38,16 @@ def spec() -> Spec:
 def reference(spec: Spec) -> OpenAPI:
     """openapi-core over the bundled spec: the reference validator tests compare against."""
     return reference_for(spec)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real Redis for the session (each test uses a key prefix of its own: RedisServer.url)."""
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture
