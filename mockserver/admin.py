@@ -1,4 +1,5 @@
-"""Routes under /__mock/: the request log, the loaded spec, health. Plain Starlette.
+"""Routes under /__mock/: the request log, the loaded spec, health (the inspector page's own
+routes are in admin_inspector.py). Plain Starlette.
 
 Whenever keys are configured, every admin route needs the admin token (`--admin-token`, default:
 the first `--api-key`): the log shows everyone's bodies, reset empties the state file and scripts
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import admin_scripts
+from mockserver import admin_inspector, admin_scripts
 from mockserver.pipeline import Mock
 from mockserver.state import StoreUnavailable
 
@@ -81,6 +82,9 @@ def _routes(mock: Mock) -> Starlette:
         operation = request.query_params.get("operation_id")
         if operation:
             calls = [c for c in calls if c.operation_id == operation]
+        after = request.query_params.get("after", "")
+        if after.isascii() and after.isdigit():  # the inspector polls for what is new
+            calls = [c for c in calls if c.seq > int(after)]
         return JSONResponse([c.as_json() for c in calls])
 
     async def clear_requests(request: Request) -> Response:
@@ -118,8 +122,9 @@ def _routes(mock: Mock) -> Starlette:
 
     async def not_found(request: Request, exc: Exception) -> Response:
         known = (
-            "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health, POST /__mock/reset, "
-            "GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
+            "GET /__mock/ (the inspector), GET/DELETE /__mock/requests, GET /__mock/requests/SEQ, "
+            "GET /__mock/spec, GET /__mock/spec/operations/ID, GET /__mock/config, GET /__mock/health, "
+            "POST /__mock/reset, GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
         )
         return JSONResponse(
             {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
@@ -138,6 +143,7 @@ def _routes(mock: Mock) -> Starlette:
             Route("/__mock/health", health, methods=["GET"]),
             Route("/__mock/reset", reset, methods=["POST"]),
             *admin_scripts.routes(mock),  # /__mock/scripts, /__mock/scenarios
+            *admin_inspector.routes(mock),  # /__mock/ (the page), /__mock/requests/SEQ, ...
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

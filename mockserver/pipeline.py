@@ -7,6 +7,7 @@ encode (gzip/br) -> optional self-check -> account -> record.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -115,8 +116,7 @@ class Mock:
             # A shared store (Redis) is down: a clear 503 now, and the next request tries again.
             body = error_body(str(exc), store=self.services.state.__class__.__name__)
             reply = json_reply(503, body, [("retry-after", "1")], notes=("state store unavailable",))
-            self._record(incoming, None, reply, (), (), started)
-            return reply
+            return self._record(incoming, None, reply, (), (), started)
 
     def _handle(self, incoming: Incoming, started: float) -> Reply:
         replay_key = self._replay_key(incoming)
@@ -124,8 +124,7 @@ class Mock:
             replayed = self._replays.get(replay_key)
             if replayed is not None:
                 reply, operation_id = replayed
-                self._record(incoming, operation_id, reply, (), (), started)
-                return reply
+                return self._record(incoming, operation_id, reply, (), (), started)
         operation: Operation | None = None
         verdict: Verdict | None = None
         nearest: tuple[str, ...] = ()
@@ -168,7 +167,7 @@ class Mock:
                 )
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
-        self._record(
+        return self._record(
             incoming,
             operation.operation_id if operation else None,
             reply,
@@ -176,7 +175,6 @@ class Mock:
             nearest,
             started,
         )
-        return reply
 
     def _record(
         self,
@@ -186,8 +184,9 @@ class Mock:
         violations: tuple[Violation, ...],
         nearest: tuple[str, ...],
         started: float,
-    ) -> None:
-        self.calls.record(
+    ) -> Reply:
+        """Record the call; the reply to send (a stream is recorded as it is sent)."""
+        call = self.calls.record(
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
@@ -201,7 +200,13 @@ class Mock:
             duration_ms=(time.perf_counter() - started) * 1000,
             nearest=nearest,
             notes=reply.notes,
+            reply_headers=reply.headers,
+            reply_body=reply.body,
+            streamed=reply.stream is not None,
         )
+        if reply.stream is None:
+            return reply
+        return dataclasses.replace(reply, stream=self.calls.tee(call.seq, reply.stream))
 
     def _replay_key(self, incoming: Incoming) -> tuple[object, ...] | None:
         """A GET that can only be answered one way is answered from memory: routing, validation
@@ -253,6 +258,8 @@ class Mock:
             body=b"",
             media_type=reply.media_type,
             duration_ms=0.0,
+            reply_headers=reply.headers,
+            reply_body=reply.body,
         )
 
     def _miss(self, incoming: Incoming, match: Miss | None) -> tuple[Reply, tuple[str, ...]]:
