@@ -73,7 +73,7 @@ class Mock:
         )
         # Read now so a broken rate_limits.yaml stops the start, not the first inference call.
         load_limits(self.services)
-        self.scripts = scripts.Scripts()
+        self.scripts = self._scripts()
         self._api_keys = frozenset(self.settings.api_keys)
         # Where keys guard the mock, a request header alone cannot weaken security (faults.WEAKENING).
         self._header_may_weaken = self.settings.allow_fault_headers or not self._api_keys
@@ -82,6 +82,17 @@ class Mock:
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
         self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+
+    def _scripts(self) -> scripts.Scripts:
+        """Scripts live where the state does when it is shared (Redis): a script set on one
+        process answers on every process, and `times=` counts calls across them."""
+        if self.services.state.remote:
+            from mockserver.scripts_redis import SharedScripts
+            from mockserver.state_redis import RedisState
+
+            if isinstance(self.services.state, RedisState):
+                return SharedScripts(self.services.state)
+        return scripts.Scripts()
 
     @property
     def base_path(self) -> str:

@@ -26,6 +26,7 @@ secret hash -> id), `used` (hash id -> last use), `revoked` (set of secret hashe
 of entry JSON by timestamp, members prefixed by a zero-padded sequence number so that ties keep
 insertion order; the newest USAGE_KEPT kept), `spent` (hash currency -> total), `rate` (hash:
 each bucket's window start and count), `refusals` (list, newest first, REFUSALS_KEPT kept).
+Scripted answers are shared under the same prefix by mockserver.scripts_redis.
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ class RedisState:
         # Within one request (see request()): secret -> what _lookup read. None outside requests.
         self._memo: dict[str, tuple[bool, ApiKey | None]] | None = None
         connect_url, prefix = split_url(url)
+        self.prefix = prefix
         self._k = {name: f"{prefix}:{name}" for name in _NAMES}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="venice-mock-redis", daemon=True)
@@ -208,7 +210,7 @@ class RedisState:
             )
 
         # Any: redis-py types one client for both its sync and async faces (unions everywhere).
-        self._redis: Any = self._run(connect())
+        self._redis: Any = self.run(connect())
         r = self._redis
         self._add_key = r.register_script(_ADD_KEY)
         self._delete_key = r.register_script(_DELETE_KEY)
@@ -219,12 +221,17 @@ class RedisState:
         self._spent = r.register_script(_SPENT)
         self._charge = r.register_script(_CHARGE)
         try:
-            self._run(r.ping())
+            self.run(r.ping())
         except StoreUnavailable as exc:
             self.close()
             raise StateError(f"cannot reach the Redis store at {self.url}: {exc.__cause__ or exc}") from exc
 
-    def _run(self, call: Awaitable[T]) -> T:
+    @property
+    def client(self) -> Any:
+        """The asyncio client (its calls are run on this store's loop: see run)."""
+        return self._redis
+
+    def run(self, call: Awaitable[T]) -> T:
         """Wait for `call` (a coroutine made by the client, awaited on the store's loop)."""
 
         async def wait() -> T:
@@ -247,7 +254,7 @@ class RedisState:
         redis = getattr(self, "_redis", None)
         if redis is not None:
             with contextlib.suppress(StoreUnavailable):
-                self._run(redis.aclose())
+                self.run(redis.aclose())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=CALL_TIMEOUT)
         self._loop.close()
@@ -260,11 +267,11 @@ class RedisState:
         limit = -1 if max_active is None else max_active
         self._forget()
         keys = [k["keys"], k["order"], k["secrets"], k["keyseq"]]
-        return bool(self._run(self._add_key(keys, [key.id, stored, key.secret_hash, limit])))
+        return bool(self.run(self._add_key(keys, [key.id, stored, key.secret_hash, limit])))
 
     def api_keys(self) -> list[ApiKey]:
         k = self._k
-        flat = self._run(self._api_keys([k["order"], k["keys"], k["used"]]))
+        flat = self.run(self._api_keys([k["order"], k["keys"], k["used"]]))
         pairs = zip(flat[::2], flat[1::2], strict=True)
         return [_key(stored, used or None) for stored, used in pairs if stored]
 
@@ -278,7 +285,7 @@ class RedisState:
                 )
                 return result
 
-        stored, used = self._run(get())
+        stored, used = self.run(get())
         return _key(stored, used) if stored else None
 
     @contextlib.contextmanager
@@ -298,7 +305,7 @@ class RedisState:
             return memo[secret]
         k = self._k
         keys = [k["secrets"], k["keys"], k["used"], k["revoked"]]
-        revoked, stored, used = self._run(self._key_for(keys, [secret_hash(secret)]))
+        revoked, stored, used = self.run(self._key_for(keys, [secret_hash(secret)]))
         found = bool(revoked), _key(stored, used) if stored else None
         if memo is not None:
             memo[secret] = found
@@ -315,7 +322,7 @@ class RedisState:
         k = self._k
         keys = [k["keys"], k["order"], k["secrets"], k["revoked"], k["used"]]
         self._forget()
-        return bool(self._run(self._delete_key(keys, [key_id])))
+        return bool(self.run(self._delete_key(keys, [key_id])))
 
     def key_status(self, secret: str) -> KeyStatus | None:
         revoked, key = self._lookup(secret)
@@ -327,7 +334,7 @@ class RedisState:
 
     def touch_key(self, key_id: str, when: str) -> None:
         self._forget()
-        self._run(self._touch([self._k["keys"], self._k["used"]], [key_id, when]))
+        self.run(self._touch([self._k["keys"], self._k["used"]], [key_id, when]))
 
     # billing
 
@@ -336,7 +343,7 @@ class RedisState:
         spent_keys = [k["spent"], k["spentver"]]
         charge_keys = [k["spent"], k["spentver"], k["usage"], k["usageseq"]]
         while True:
-            version, flat = self._run(self._spent(spent_keys))
+            version, flat = self.run(self._spent(spent_keys))
             spent = {c: float(t) for c, t in zip(flat[::2], flat[1::2], strict=True)}
             entries = list(bill(dict(spent)))
             if not entries:
@@ -347,23 +354,23 @@ class RedisState:
                 spent[entry.currency] = spent.get(entry.currency, 0.0) - entry.amount
             for currency, total in spent.items():
                 args += [currency, repr(total)]
-            last = int(self._run(self._charge(charge_keys, args)))
+            last = int(self.run(self._charge(charge_keys, args)))
             if last >= 0:
                 first = last - len(entries) + 1
                 return [entry._replace(seq=first + n) for n, entry in enumerate(entries)]
             # Another process charged since the snapshot: bill again from its total.
 
     def spent(self) -> dict[str, float]:
-        raw: dict[str, str] = self._run(self._redis.hgetall(self._k["spent"]))
+        raw: dict[str, str] = self.run(self._redis.hgetall(self._k["spent"]))
         return {c: float(t) for c, t in raw.items()}
 
     def _entries(self, lower: float | str, upper: float | str, descending: bool) -> list[UsageEntry]:
         usage = self._k["usage"]
         members: list[str]
         if descending:
-            members = self._run(self._redis.zrevrangebyscore(usage, upper, lower))
+            members = self.run(self._redis.zrevrangebyscore(usage, upper, lower))
         else:
-            members = self._run(self._redis.zrangebyscore(usage, lower, upper))
+            members = self.run(self._redis.zrangebyscore(usage, lower, upper))
         return [_entry(m) for m in members]
 
     def usage(self, query: UsageQuery) -> tuple[list[UsageEntry], int]:
@@ -388,7 +395,7 @@ class RedisState:
         args: list[str | int] = [len(windows)]
         for window in windows:
             args += [window.bucket, repr(float(window.start)), window.limit]
-        full = int(self._run(self._take([self._k["rate"]], args)))
+        full = int(self.run(self._take([self._k["rate"]], args)))
         return windows[full - 1] if full else None
 
     def log_refusal(self, event: RateLimitEvent) -> None:
@@ -402,15 +409,15 @@ class RedisState:
                     .execute()
                 )
 
-        self._run(log())
+        self.run(log())
 
     def refusals(self) -> list[RateLimitEvent]:
-        rows: list[str] = self._run(self._redis.lrange(self._k["refusals"], 0, REFUSALS_KEPT - 1))
+        rows: list[str] = self.run(self._redis.lrange(self._k["refusals"], 0, REFUSALS_KEPT - 1))
         return [RateLimitEvent(**json.loads(row)) for row in rows]
 
     def reset(self) -> None:
         self._forget()
-        self._run(self._redis.delete(*self._k.values()))
+        self.run(self._redis.delete(*self._k.values()))
 
 
 def _limits(key: ApiKey) -> dict[str, Any]:

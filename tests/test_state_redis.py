@@ -2,7 +2,8 @@
 
 Keys created on one authenticate on the other and, deleted, are refused by both; usage billed
 concurrently through both adds up exactly; the active-key limit and a rate-limit window hold
-across them under concurrent requests; a Redis restart mid-run gives 503s in the spec's error
+across them under concurrent requests; a script set on one answers on both, its `times=`
+counted across them; a Redis restart mid-run gives 503s in the spec's error
 shape, then recovery, and no crash. (The store's own interface is proven in tests/test_state.py.)
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -216,3 +218,53 @@ def test_the_redis_store_without_its_client_says_what_to_install(monkeypatch: py
     monkeypatch.setattr(mockserver.state_redis, "aioredis", None)
     with pytest.raises(StateError, match=r"pip install 'venice-mockkit\[redis\]'"):
         open_state("redis://127.0.0.1:1/0")
+
+
+def test_a_script_set_on_one_process_answers_on_both_and_times_counts_across_them(
+    redis_server: RedisServer,
+) -> None:
+    with two_mocks(redis_server.url()) as (first, second):
+        admin = first.rsplit("/api/", 1)[0] + "/__mock/scripts"
+        script = {"operation_id": "createChatCompletion", "status": 503, "times": 3}
+        assert httpx.post(admin, json=script).status_code == 201
+        listed = httpx.get(second.rsplit("/api/", 1)[0] + "/__mock/scripts").json()
+        assert [(s["operation_id"], s["status"], s["remaining"]) for s in listed] == [
+            ("createChatCompletion", 503, 3)
+        ]
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = Counter(pool.map(lambda n: chat((first, second)[n % 2], "anyone"), range(8)))
+        assert statuses == {503: 3, 200: 5}
+        assert httpx.get(second.rsplit("/api/", 1)[0] + "/__mock/scripts").json() == []
+
+
+def test_shared_scripts_keep_what_was_scripted_and_count_exactly(redis_server: RedisServer) -> None:
+    from mockserver.scripts_redis import SharedScripts
+    from mockserver.state_redis import RedisState
+
+    url = redis_server.url()
+    stores = [RedisState(url) for _ in range(4)]
+    try:
+        shared = [SharedScripts(store) for store in stores]
+        first = shared[0]
+        raw = first.respond("createSpeech", 200, b"\x00\x01binary", times=None, validate=False)
+        streamed = first.respond(
+            "createChatCompletion", stream=[{"a": 1}, "raw chunk", b"\xff bytes"], times=10, validate=False
+        )
+        assert shared[1].pending() == [(streamed, 10), (raw, None)]  # queues sorted by operation
+        assert shared[2].take("createSpeech") == raw
+        assert shared[3].take("createSpeech") == raw  # times=None: every call
+        barrier = threading.Barrier(len(shared))
+
+        def take(n: int) -> int:
+            barrier.wait()
+            return sum(shared[n].take("createChatCompletion") == streamed for _ in range(5))
+
+        with ThreadPoolExecutor(max_workers=len(shared)) as pool:
+            assert sum(pool.map(take, range(len(shared)))) == 10
+        assert shared[1].active()
+        shared[2].clear("createSpeech")
+        assert not shared[0].active()
+        assert shared[0].pending() == []
+    finally:
+        for store in stores:
+            store.close()
