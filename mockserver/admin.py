@@ -9,7 +9,6 @@ change what every client gets. It is accepted as `Authorization: Bearer TOKEN`, 
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 
 from starlette.applications import Starlette
@@ -19,8 +18,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import admin_inspector, admin_scripts
+from mockserver.admin_offload import guarded, off_loop
 from mockserver.pipeline import Mock
-from mockserver.state import StoreUnavailable
 
 COOKIE = "venice_mock_admin"
 
@@ -77,8 +76,9 @@ def build(mock: Mock) -> ASGIApp:
 
 
 def _routes(mock: Mock) -> Starlette:
+    @guarded
     async def list_requests(request: Request) -> Response:
-        calls = list(mock.calls)
+        calls = await off_loop(mock, lambda: list(mock.calls))  # Redis: the shared log
         operation = request.query_params.get("operation_id")
         if operation:
             calls = [c for c in calls if c.operation_id == operation]
@@ -87,8 +87,9 @@ def _routes(mock: Mock) -> Starlette:
             calls = [c for c in calls if c.seq > int(after)]
         return JSONResponse([c.as_json() for c in calls])
 
+    @guarded
     async def clear_requests(request: Request) -> Response:
-        mock.calls.clear()
+        await off_loop(mock, mock.calls.clear)
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:
@@ -107,14 +108,9 @@ def _routes(mock: Mock) -> Starlette:
             }
         )
 
+    @guarded
     async def reset(request: Request) -> Response:
-        try:
-            if mock.services.state.remote:  # Redis: wait off the event loop
-                await asyncio.get_running_loop().run_in_executor(None, mock.reset)
-            else:
-                mock.reset()
-        except StoreUnavailable as exc:
-            return JSONResponse({"error": str(exc), "details": {"store": "redis"}}, status_code=503)
+        await off_loop(mock, mock.reset)
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:

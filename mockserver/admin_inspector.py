@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver.admin_offload import guarded, off_loop
+
 if TYPE_CHECKING:
     from mockserver.pipeline import Mock
 
@@ -49,9 +51,11 @@ def routes(mock: Mock) -> list[Route]:
             return JSONResponse({"error": f"no inspector file {name!r}"}, status_code=404)
         return FileResponse(path, media_type=_TYPES[path.suffix], headers=_NO_STORE)
 
+    @guarded
     async def one_request(request: Request) -> Response:
         raw = request.path_params["seq"]
-        call = mock.calls.get(int(raw)) if raw.isascii() and raw.isdigit() else None
+        wanted = int(raw) if raw.isascii() and raw.isdigit() else None
+        call = await off_loop(mock, lambda: mock.calls.get(wanted)) if wanted is not None else None
         if call is None:
             return JSONResponse({"error": f"no logged request {raw} (the log keeps the newest)"}, 404)
         return JSONResponse(call.detail_json())

@@ -10,20 +10,17 @@ GET /__mock/scenarios    the resilience scenarios and what each does
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver.admin_offload import guarded, off_loop
 from mockserver.scenarios import SCENARIOS, STATUSES
 from mockserver.scripts import ScriptError, Scripts
-from mockserver.state import StoreUnavailable
 
 if TYPE_CHECKING:
     from mockserver.pipeline import Mock
@@ -87,32 +84,10 @@ def _script(scripts: Scripts, raw: Any) -> dict[str, Any]:
     return scripts.respond(raw["operation_id"], **options).as_json()
 
 
-T = TypeVar("T")
-
-
-def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """Shared scripts (Redis) unreachable: a 503 in the error shape, as for the API."""
-
-    @functools.wraps(handler)
-    async def guarded(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except StoreUnavailable as exc:
-            return JSONResponse({"error": str(exc), "details": {"store": "redis"}}, 503)
-
-    return guarded
-
-
 def routes(mock: Mock) -> list[Route]:
     mock.scripts.bind(mock.spec)
 
-    async def off_loop(call: Callable[[], T]) -> T:
-        """Scripts shared through Redis wait on the network: not on the event loop."""
-        if not mock.services.state.remote:
-            return call()
-        return await asyncio.get_running_loop().run_in_executor(None, call)
-
-    @_guarded
+    @guarded
     async def add(request: Request) -> Response:
         try:
             payload = await request.json()
@@ -122,20 +97,20 @@ def routes(mock: Mock) -> list[Route]:
         try:
             for raw in batch:  # all or nothing: a refused script leaves nothing half-scripted
                 _script(Scripts(mock.spec), raw)
-            added = await off_loop(lambda: [_script(mock.scripts, raw) for raw in batch])
+            added = await off_loop(mock, lambda: [_script(mock.scripts, raw) for raw in batch])
         except ScriptError as exc:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"scripted": added}, 201)
 
-    @_guarded
+    @guarded
     async def pending(request: Request) -> Response:
-        listed = [{**s.as_json(), "remaining": n} for s, n in await off_loop(mock.scripts.pending)]
+        listed = [{**s.as_json(), "remaining": n} for s, n in await off_loop(mock, mock.scripts.pending)]
         return JSONResponse(listed)
 
-    @_guarded
+    @guarded
     async def clear(request: Request) -> Response:
         operation = request.query_params.get("operation_id") or None
-        await off_loop(lambda: mock.scripts.clear(operation))
+        await off_loop(mock, lambda: mock.scripts.clear(operation))
         return Response(status_code=204)
 
     async def scenarios(request: Request) -> Response:

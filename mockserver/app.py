@@ -161,7 +161,12 @@ class MockApp:
                     _declared_size(declared),
                 )
             except BodyTooLarge as exc:
-                reply = self._too_large(scope, headers, exc.size)
+                if self._offload is None:
+                    reply = self._too_large(scope, headers, exc.size)
+                else:  # recorded in the shared log (Redis): not on the event loop
+                    reply = await asyncio.get_running_loop().run_in_executor(
+                        self._offload, self._too_large, scope, headers, exc.size
+                    )
                 await _send(reply, receive, send)
                 return
         client = scope.get("client")

@@ -174,22 +174,26 @@ class CallLog:
         self._calls = deque(maxlen=max(self.size, 1))
 
     def record(self, **fields: Any) -> Call:
+        with self._lock:
+            self._seq += 1
+            call = self.build(self._seq, fields)
+            self._calls.append(call)
+        return call
+
+    def build(self, seq: int, fields: dict[str, Any]) -> Call:
+        """The Call for `record`'s fields: bodies cut to the log's limit, their full sizes kept."""
         body: bytes = fields.pop("body", b"")
         answer: bytes = fields.pop("reply_body", b"")
         if answer:
             fields["reply_size"] = fields.get("reply_size") or len(answer)
             answer = answer[: self.body_limit]
-        with self._lock:
-            self._seq += 1
-            call = Call(
-                seq=self._seq,
-                body=body[: self.body_limit] if body else body,
-                body_size=len(body),
-                reply_body=answer,
-                **fields,
-            )
-            self._calls.append(call)
-        return call
+        return Call(
+            seq=seq,
+            body=body[: self.body_limit] if body else body,
+            body_size=len(body),
+            reply_body=answer,
+            **fields,
+        )
 
     def get(self, seq: int) -> Call | None:
         with self._lock:

@@ -63,7 +63,6 @@ class Mock:
         )
         self.router = Router.build(self.spec, self.settings.base_path)
         self.synthesizer = Synthesizer(self.spec.openapi)
-        self.calls = CallLog(self.settings.log_size, self.settings.log_body_bytes)
         self.services = Services(
             self.spec,
             self.synthesizer,
@@ -71,6 +70,7 @@ class Mock:
             load_catalog(self.settings.fixtures),
             open_state(self.settings.state or self.settings.state_file),
         )
+        self.calls = self._call_log()
         # Read now so a broken rate_limits.yaml stops the start, not the first inference call.
         load_limits(self.services)
         self.scripts = self._scripts()
@@ -82,6 +82,18 @@ class Mock:
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
         self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+
+    def _call_log(self) -> CallLog:
+        """The request log lives where the state does when it is shared (Redis): every process
+        lists the calls of all of them."""
+        size, body_limit = self.settings.log_size, self.settings.log_body_bytes
+        if self.services.state.remote:
+            from mockserver.calls_redis import SharedCallLog
+            from mockserver.state_redis import RedisState
+
+            if isinstance(self.services.state, RedisState):
+                return SharedCallLog(self.services.state, size, body_limit)
+        return CallLog(size, body_limit)
 
     def _scripts(self) -> scripts.Scripts:
         """Scripts live where the state does when it is shared (Redis): a script set on one

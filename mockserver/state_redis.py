@@ -26,7 +26,8 @@ secret hash -> id), `used` (hash id -> last use), `revoked` (set of secret hashe
 of entry JSON by timestamp, members prefixed by a zero-padded sequence number so that ties keep
 insertion order; the newest USAGE_KEPT kept), `spent` (hash currency -> total), `rate` (hash:
 each bucket's window start and count), `refusals` (list, newest first, REFUSALS_KEPT kept).
-Scripted answers are shared under the same prefix by mockserver.scripts_redis.
+Scripted answers and the request log are shared under the same prefix by mockserver.scripts_redis
+and mockserver.calls_redis.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Iterator, Sequence
@@ -71,6 +73,7 @@ SOCKET_TIMEOUT = 0.5  # seconds: connect, and each read or write
 CALL_TIMEOUT = 2.0  # seconds: one State call, retries included, before StoreUnavailable
 USAGE_KEPT = 100_000  # usage entries kept (about 30 MB): a shared service's memory stays bounded
 T = TypeVar("T")
+logger = logging.getLogger("venice-mock")
 
 _ADD_KEY = """
 local limit = tonumber(ARGV[4])
@@ -247,6 +250,19 @@ class RedisState:
             ) from exc
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise StoreUnavailable(f"the Redis store at {self.url} is unavailable: {exc}") from exc
+
+    def submit(self, call: Awaitable[Any]) -> None:
+        """Start `call` on the store's loop without waiting for it (what nobody waits for, such
+        as a finished stream's bytes for the request log); a failure is logged, not raised."""
+
+        async def run() -> None:
+            try:
+                await call
+            except Exception as exc:  # Redis down: the log misses this, the answer was sent
+                logger.warning("the Redis store at %s missed a write: %s", self.url, exc)
+
+        if not self._loop.is_closed():
+            asyncio.run_coroutine_threadsafe(run(), self._loop)
 
     def close(self) -> None:
         if self._loop.is_closed():

@@ -66,6 +66,13 @@ def page(served: LiveServer) -> Iterator[Any]:
             browser.close()
 
 
+def open_row(page: Any, row: Any) -> None:
+    """Click a row and wait until the detail pane shows that call (not the one shown before)."""
+    seq = row.locator("td").first.inner_text()
+    row.click()
+    page.locator("#detail h2", has_text=f"#{seq} ").wait_for()
+
+
 def test_the_page_shows_live_calls_their_violations_and_a_curl_that_reproduces_them(
     served: LiveServer, page: Any
 ) -> None:
@@ -101,7 +108,7 @@ def test_the_page_shows_live_calls_their_violations_and_a_curl_that_reproduces_t
 
     page.check("#f-viol")  # "has violations": only the invalid call
     assert rows.count() == 1
-    rows.first.click()
+    open_row(page, rows.first)
     violation = page.locator("#violations .violation")
     violation.wait_for()
     assert violation.locator(".field").inner_text() == "temperature"
@@ -112,11 +119,11 @@ def test_the_page_shows_live_calls_their_violations_and_a_curl_that_reproduces_t
     assert rows.count() == 1
     page.select_option("#f-status", "")
 
-    rows.nth(1).click()  # the stream: its events listed
+    open_row(page, rows.nth(1))  # the stream: its events listed
     page.get_by_text("stream events").wait_for()
     assert page.locator("#response-body .event").count() == len(chunks) + 1  # and [DONE]
 
-    rows.nth(2).click()  # the SDK's call
+    open_row(page, rows.nth(2))  # the SDK's call
     page.locator("#request-body").wait_for()
     assert json.loads(page.locator("#request-body").inner_text()) == CHAT
     page.click("#copy-curl")
@@ -128,8 +135,7 @@ def test_the_page_shows_live_calls_their_violations_and_a_curl_that_reproduces_t
 
     shot = os.environ.get("INSPECTOR_SCREENSHOT")
     if shot:  # the README's picture: the invalid call, its violation and its answer
-        rows.first.click()
-        page.locator("#violations .violation").wait_for()
+        open_row(page, rows.first)
         page.screenshot(path=shot)
 
     # The copied command, run by a shell with curl, makes the same call again.
@@ -186,7 +192,7 @@ def test_images_are_shown_and_audio_plays(served: LiveServer, page: Any) -> None
     rows = page.locator("#calls tbody tr")
     rows.nth(1).wait_for()
 
-    rows.nth(1).click()  # the image: the browser decodes the PNG inside the JSON answer
+    open_row(page, rows.nth(1))  # the image: the browser decodes the PNG inside the JSON answer
     shown = page.locator("#response-body img")
     shown.wait_for()
     assert shown.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])") == [
@@ -194,7 +200,7 @@ def test_images_are_shown_and_audio_plays(served: LiveServer, page: Any) -> None
         256,
     ]
 
-    rows.nth(0).click()  # the speech: Chromium reads the WAV and knows how long it plays
+    open_row(page, rows.nth(0))  # the speech: Chromium reads the WAV and knows how long it plays
     player = page.locator("#response-body audio")
     player.wait_for(state="attached")
     duration = player.evaluate(

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -268,3 +269,34 @@ def test_shared_scripts_keep_what_was_scripted_and_count_exactly(redis_server: R
     finally:
         for store in stores:
             store.close()
+
+
+def test_the_request_log_lists_the_calls_of_both_processes(redis_server: RedisServer) -> None:
+    with two_mocks(redis_server.url(), "--log-size", "5") as (first, second):
+        admin = [base.rsplit("/api/", 1)[0] + "/__mock" for base in (first, second)]
+        for n in range(4):
+            assert chat((first, second)[n % 2], "anyone") == 200
+        streamed = httpx.post(
+            f"{second}/chat/completions", json={**CHAT, "stream": True}, headers=auth("anyone"), timeout=30
+        )
+        assert streamed.status_code == 200
+        bad = httpx.post(f"{first}/chat/completions", json={**CHAT, "temperature": 9}, headers=auth("x"))
+        assert bad.status_code == 400
+        logs = [httpx.get(f"{a}/requests", timeout=30).json() for a in admin]
+        assert logs[0] == logs[1]
+        # One numbering (the start-up probes of GET /models came first), capped at --log-size.
+        seqs = [c["seq"] for c in logs[0]]
+        assert seqs == list(range(seqs[0], seqs[0] + 5))
+        assert {(c["method"], c["operation_id"]) for c in logs[0]} == {("POST", "createChatCompletion")}
+        assert logs[0][-1]["violations"][0]["location"] == "temperature"
+        # The stream served by the second process, read through the first (the inspector's view).
+        # Its bytes are written without delaying the stream's end: wait for them (bounded).
+        for _ in range(100):
+            detail = httpx.get(f"{admin[0]}/requests/{seqs[-2]}", timeout=30).json()
+            if detail["response"]["body"]:
+                break
+            time.sleep(0.02)
+        assert detail["response"]["streamed"] is True
+        assert detail["response"]["body"].rstrip().endswith("data: [DONE]")
+        assert httpx.delete(f"{admin[1]}/requests").status_code == 204
+        assert httpx.get(f"{admin[0]}/requests").json() == []

@@ -103,9 +103,10 @@ async function select(seq) {
   try {
     call = await api(`/__mock/requests/${seq}`);
   } catch (error) {
-    detail.replaceChildren(el("p", { class: "hint", text: `Request ${seq} is no longer in the log.` }));
+    if (state.selected === seq) detail.replaceChildren(el("p", { class: "hint", text: `Request ${seq} is no longer in the log.` }));
     return;
   }
+  if (state.selected !== seq) return; // another row was clicked meanwhile: its answer wins
   const target = call.path + (call.query ? "?" + call.query : "");
   const parts = [
     el("h2", { text: `#${call.seq} ${call.method} ${target}` }),
