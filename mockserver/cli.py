@@ -143,7 +143,8 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="where API keys, usage and rate limits live: memory:// (default), sqlite:///PATH (survives "
         "restarts, shared by workers), redis://HOST:PORT/DB[?prefix=NAME] (shared by mock processes on "
-        "any machines; needs venice-mockkit[redis]; Redis down: 503 until it is back)",
+        "any machines, with scripts and the request log; needs venice-mockkit[redis]; Redis down: "
+        "503 until it is back)",
     )
     p.add_argument(
         "--state-file",
