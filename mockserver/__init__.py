@@ -16,7 +16,9 @@ from mockserver.exceptions import (
     ScriptError,
     SelectionError,
     SpecLoadError,
+    StateError,
     StateFileError,
+    StoreUnavailable,
     SynthesisError,
 )
 from mockserver.pipeline import Mock
@@ -46,7 +48,9 @@ __all__ = [
     "Spec",
     "SpecLoadError",
     "SpecWarning",
+    "StateError",
     "StateFileError",
+    "StoreUnavailable",
     "SynthesisError",
     "Violation",
     "__version__",

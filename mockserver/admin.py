@@ -1,4 +1,5 @@
-"""Routes under /__mock/: the request log, the loaded spec, health. Plain Starlette.
+"""Routes under /__mock/: the request log, the loaded spec, health (the inspector page's own
+routes are in admin_inspector.py). Plain Starlette.
 
 Whenever keys are configured, every admin route needs the admin token (`--admin-token`, default:
 the first `--api-key`): the log shows everyone's bodies, reset empties the state file and scripts
@@ -16,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import admin_scripts
+from mockserver import admin_inspector, admin_scripts
+from mockserver.admin_offload import guarded, off_loop
 from mockserver.pipeline import Mock
 
 COOKIE = "venice_mock_admin"
@@ -74,15 +76,20 @@ def build(mock: Mock) -> ASGIApp:
 
 
 def _routes(mock: Mock) -> Starlette:
+    @guarded
     async def list_requests(request: Request) -> Response:
-        calls = list(mock.calls)
+        calls = await off_loop(mock, lambda: list(mock.calls))  # Redis: the shared log
         operation = request.query_params.get("operation_id")
         if operation:
             calls = [c for c in calls if c.operation_id == operation]
+        after = request.query_params.get("after", "")
+        if after.isascii() and after.isdigit():  # the inspector polls for what is new
+            calls = [c for c in calls if c.seq > int(after)]
         return JSONResponse([c.as_json() for c in calls])
 
+    @guarded
     async def clear_requests(request: Request) -> Response:
-        mock.calls.clear()
+        await off_loop(mock, mock.calls.clear)
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:
@@ -101,8 +108,9 @@ def _routes(mock: Mock) -> Starlette:
             }
         )
 
+    @guarded
     async def reset(request: Request) -> Response:
-        mock.reset()
+        await off_loop(mock, mock.reset)
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:
@@ -110,8 +118,9 @@ def _routes(mock: Mock) -> Starlette:
 
     async def not_found(request: Request, exc: Exception) -> Response:
         known = (
-            "GET/DELETE /__mock/requests, GET /__mock/spec, GET /__mock/health, POST /__mock/reset, "
-            "GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
+            "GET /__mock/ (the inspector), GET/DELETE /__mock/requests, GET /__mock/requests/SEQ, "
+            "GET /__mock/spec, GET /__mock/spec/operations/ID, GET /__mock/config, GET /__mock/health, "
+            "POST /__mock/reset, GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
         )
         return JSONResponse(
             {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
@@ -130,6 +139,7 @@ def _routes(mock: Mock) -> Starlette:
             Route("/__mock/health", health, methods=["GET"]),
             Route("/__mock/reset", reset, methods=["POST"]),
             *admin_scripts.routes(mock),  # /__mock/scripts, /__mock/scenarios
+            *admin_inspector.routes(mock),  # /__mock/ (the page), /__mock/requests/SEQ, ...
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )

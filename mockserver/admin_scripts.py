@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver.admin_offload import guarded, off_loop
 from mockserver.exceptions import ScriptError
 from mockserver.scenarios import SCENARIOS, STATUSES
 from mockserver.scripts import Scripts
@@ -87,6 +88,7 @@ def _script(scripts: Scripts, raw: Any) -> dict[str, Any]:
 def routes(mock: Mock) -> list[Route]:
     mock.scripts.bind(mock.spec)
 
+    @guarded
     async def add(request: Request) -> Response:
         try:
             payload = await request.json()
@@ -96,17 +98,20 @@ def routes(mock: Mock) -> list[Route]:
         try:
             for raw in batch:  # all or nothing: a refused script leaves nothing half-scripted
                 _script(Scripts(mock.spec), raw)
-            added = [_script(mock.scripts, raw) for raw in batch]
+            added = await off_loop(mock, lambda: [_script(mock.scripts, raw) for raw in batch])
         except ScriptError as exc:
             return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse({"scripted": added}, 201)
 
+    @guarded
     async def pending(request: Request) -> Response:
-        listed = [{**s.as_json(), "remaining": n} for s, n in mock.scripts.pending()]
+        listed = [{**s.as_json(), "remaining": n} for s, n in await off_loop(mock, mock.scripts.pending)]
         return JSONResponse(listed)
 
+    @guarded
     async def clear(request: Request) -> Response:
-        mock.scripts.clear(request.query_params.get("operation_id") or None)
+        operation = request.query_params.get("operation_id") or None
+        await off_loop(mock, lambda: mock.scripts.clear(operation))
         return Response(status_code=204)
 
     async def scenarios(request: Request) -> Response:

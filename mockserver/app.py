@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -134,6 +135,15 @@ class MockApp:
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
         self.admin: ASGIApp = admin.build(mock)
+        # A remote store (Redis) waits on the network inside the pipeline: run the pipeline in
+        # one worker thread so the event loop keeps serving (streams, other connections). One
+        # thread: the pipeline's caches are not built for concurrent use, and it is the store's
+        # round trips, not this thread, that bound a remote store's throughput.
+        self._offload = (
+            ThreadPoolExecutor(1, thread_name_prefix="venice-mock-pipeline")
+            if mock.services.state.remote
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -151,7 +161,12 @@ class MockApp:
                     _declared_size(declared),
                 )
             except BodyTooLarge as exc:
-                reply = self._too_large(scope, headers, exc.size)
+                if self._offload is None:
+                    reply = self._too_large(scope, headers, exc.size)
+                else:  # recorded in the shared log (Redis): not on the event loop
+                    reply = await asyncio.get_running_loop().run_in_executor(
+                        self._offload, self._too_large, scope, headers, exc.size
+                    )
                 await _send(reply, receive, send)
                 return
         incoming = Incoming(
@@ -161,7 +176,13 @@ class MockApp:
             headers=headers,
             body=incoming_body,
         )
-        await _send(self.mock.handle(incoming), receive, send)
+        if self._offload is None:
+            reply = self.mock.handle(incoming)
+        else:
+            reply = await asyncio.get_running_loop().run_in_executor(
+                self._offload, self.mock.handle, incoming
+            )
+        await _send(reply, receive, send)
 
     def _too_large(self, scope: Scope, headers: dict[str, str], size: int) -> Reply:
         limit = self.mock.settings.max_body_bytes

@@ -1,14 +1,19 @@
-"""The request log: every request the mock saw, matched or not, with its verdict. Bounded."""
+"""The request log: every request the mock saw, matched or not, with its verdict and its answer
+(for the inspector page). Bounded: entries, and the bytes kept of each body."""
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
+import zlib
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
+
+import brotli
 
 from mockserver.errors import Violation
 
@@ -16,6 +21,8 @@ from mockserver.errors import Violation
 # and in query strings (`?key=`, `?api_key=`, `?access_token=`).
 _SECRET_NAME = re.compile(r"auth|token|secret|passw|api[-_]?key|session|cookie|signature|^key$", re.I)
 _QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
+# A created key's secret in an answer (POST /api_keys): shown to its client once, never logged.
+_ANSWERED_SECRET = re.compile(rb'("apiKey"\s*:\s*")([^"]*)(")')
 
 
 def _hidden(value: str) -> str:
@@ -31,6 +38,15 @@ def redact(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(
         (name, _hidden(value) if value and _SECRET_NAME.search(name) else value)
         for name, value in headers.items()
+    )
+
+
+def redact_answer(body: bytes) -> bytes:
+    """An answer's body as recorded: the secret of a created key keeps its last 4 characters."""
+    if b'"apiKey"' not in body:
+        return body
+    return _ANSWERED_SECRET.sub(
+        lambda m: m.group(1) + _hidden(m.group(2).decode()).encode() + m.group(3), body
     )
 
 
@@ -68,6 +84,10 @@ class Call(NamedTuple):
     duration_ms: float
     nearest: tuple[str, ...] = ()  # closest documented operations when nothing matched
     notes: tuple[str, ...] = ()  # e.g. "Prefer: code=429"
+    reply_headers: tuple[tuple[str, str], ...] = ()
+    reply_body: bytes = b""  # as sent (encoded), up to the log's body limit; a stream's once it ended
+    reply_size: int = 0  # the full size sent
+    streamed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -97,6 +117,48 @@ class Call(NamedTuple):
             "notes": list(self.notes),
         }
 
+    def detail_json(self) -> dict[str, Any]:
+        """The entry with its answer (GET /__mock/requests/SEQ): text bodies as text, others as
+        base64 (images and audio for the inspector to show and play). An answer sent gzip- or
+        br-encoded is shown decoded (as far as it was kept)."""
+        # Decoded, then redacted, here rather than per request: most answers are never looked at.
+        answer = redact_answer(
+            _decoded(self.reply_body, dict(self.reply_headers).get("content-encoding", ""))
+        )
+        return {
+            **self.as_json(),
+            "body_base64": None if _text(self.body) is not None else base64.b64encode(self.body).decode(),
+            "response": {
+                "status": self.status,
+                "headers": dict(self.reply_headers),
+                "media_type": self.media_type,
+                "streamed": self.streamed,
+                "body": _text(answer),
+                "body_base64": None if _text(answer) is not None else base64.b64encode(answer).decode(),
+                "size": self.reply_size,
+                "truncated": len(self.reply_body) < self.reply_size,
+            },
+        }
+
+
+def _decoded(body: bytes, coding: str) -> bytes:
+    """Decode what was kept of an encoded answer; a cut-off stream decodes up to where it was cut."""
+    try:
+        if coding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+        if coding == "br":
+            return bytes(brotli.Decompressor().process(body))
+    except (zlib.error, brotli.error):
+        pass  # shown as it was sent
+    return body
+
+
+def _text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
 
 @dataclass
 class CallLog:
@@ -112,14 +174,50 @@ class CallLog:
         self._calls = deque(maxlen=max(self.size, 1))
 
     def record(self, **fields: Any) -> Call:
-        body: bytes = fields.pop("body", b"")
         with self._lock:
             self._seq += 1
-            call = Call(
-                seq=self._seq, body=body[: self.body_limit] if body else body, body_size=len(body), **fields
-            )
+            call = self.build(self._seq, fields)
             self._calls.append(call)
         return call
+
+    def build(self, seq: int, fields: dict[str, Any]) -> Call:
+        """The Call for `record`'s fields: bodies cut to the log's limit, their full sizes kept."""
+        body: bytes = fields.pop("body", b"")
+        answer: bytes = fields.pop("reply_body", b"")
+        if answer:
+            fields["reply_size"] = fields.get("reply_size") or len(answer)
+            answer = answer[: self.body_limit]
+        return Call(
+            seq=seq,
+            body=body[: self.body_limit] if body else body,
+            body_size=len(body),
+            reply_body=answer,
+            **fields,
+        )
+
+    def get(self, seq: int) -> Call | None:
+        with self._lock:
+            for call in reversed(self._calls):
+                if call.seq == seq:
+                    return call
+                if call.seq < seq:
+                    break
+        return None
+
+    def tee(self, seq: int, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """`stream` as sent, its first body_limit bytes recorded on entry `seq` when it ends (or
+        is cut): the inspector lists a stream's events."""
+        return _tee(stream, self.body_limit, lambda kept, size: self._finish(seq, kept, size))
+
+    def _finish(self, seq: int, kept: bytes, size: int) -> None:
+        with self._lock:
+            for n in range(len(self._calls) - 1, -1, -1):
+                call = self._calls[n]
+                if call.seq == seq:
+                    self._calls[n] = call._replace(reply_body=kept, reply_size=size)
+                    return
+                if call.seq < seq:
+                    return
 
     def __iter__(self) -> Iterator[Call]:
         with self._lock:
@@ -135,3 +233,22 @@ class CallLog:
     def last(self) -> Call | None:
         with self._lock:
             return self._calls[-1] if self._calls else None
+
+
+async def _tee(
+    stream: AsyncIterator[bytes], limit: int, done: Callable[[bytes, int], None]
+) -> AsyncIterator[bytes]:
+    kept: list[bytes] = []
+    room, size = limit, 0
+    try:
+        async for chunk in stream:
+            size += len(chunk)
+            if room > 0:
+                kept.append(chunk[:room])
+                room -= len(kept[-1])
+            yield chunk
+    finally:
+        done(b"".join(kept), size)
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()

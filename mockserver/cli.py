@@ -148,9 +148,17 @@ def parser() -> argparse.ArgumentParser:
         "image_styles.yaml (missing: none), rate_limits.yaml (missing: the bundled one)",
     )
     p.add_argument(
+        "--state",
+        metavar="URL",
+        help="where API keys, usage and rate limits live: memory:// (default), sqlite:///PATH (survives "
+        "restarts, shared by workers), redis://HOST:PORT/DB[?prefix=NAME] (shared by mock processes on "
+        "any machines, with scripts and the request log; needs venice-mockkit[redis]; Redis down: "
+        "503 until it is back)",
+    )
+    p.add_argument(
         "--state-file",
         metavar="PATH",
-        help="SQLite file for API keys, usage and rate limits: survives restarts, shared by workers",
+        help="SQLite file for API keys, usage and rate limits (same as --state sqlite:///PATH)",
     )
     p.add_argument(
         "--any-model",
@@ -269,6 +277,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         log_size=args.log_size,
         fixtures=os.path.abspath(args.fixtures) if args.fixtures else None,
         state_file=os.path.abspath(args.state_file) if args.state_file else None,
+        state=_state_url(args.state),
         any_model=args.any_model,
         behaviors=args.behaviors,
         stream_ttft_ms=args.stream_ttft,
@@ -291,6 +300,13 @@ def secret_keys(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[str, 
     """--api-key values, then those of $VENICE_MOCK_API_KEYS (comma-separated), each once."""
     from_env = (k.strip() for k in environ.get(API_KEYS_VARIABLE, "").split(","))
     return tuple(dict.fromkeys([*flags, *(k for k in from_env if k)]))
+
+
+def _state_url(url: str | None) -> str | None:
+    """`--state`: a relative SQLite path made absolute (workers may start elsewhere)."""
+    if url is not None and url.startswith("sqlite://") and not url.startswith("sqlite:///"):
+        return "sqlite://" + os.path.abspath(url.removeprefix("sqlite://"))
+    return url
 
 
 def exposure_warning(host: str, api_keys: Sequence[str]) -> str | None:
@@ -327,6 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.workers < 1:
         p.error("--workers must be at least 1")
+    if args.state and args.state_file:
+        p.error("--state and --state-file name the same thing: give one")
     settings = settings_from(args)
     try:
         mock = Mock(settings)

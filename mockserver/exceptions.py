@@ -3,7 +3,10 @@
     MockServerError                 catch this one to catch them all (`venice-mock` does, once)
     ├── SpecLoadError               the spec file cannot be read, parsed or resolved
     ├── CatalogError (ValueError)   a fixtures file is missing, unreadable or inconsistent
-    ├── StateFileError              the --state-file cannot be opened or is not a mock state file
+    ├── StateError (RuntimeError)   the store named by --state cannot be opened
+    │   ├── StateFileError          the SQLite file cannot be opened or is not a mock state file
+    │   └── StoreUnavailable        a shared store (Redis) did not answer in time: that request
+    │                               gets a 503 in the spec's error shape, the next one tries again
     ├── ListenError (OSError)       the address cannot be listened on
     ├── SelectionError (ValueError) a mock control names something the spec does not document
     │                               (a Prefer code or example, a fault, a scenario)
@@ -40,10 +43,19 @@ class CatalogError(MockServerError, ValueError):
     summary = "cannot load the fixtures"
 
 
-class StateFileError(MockServerError, RuntimeError):
+class StateError(MockServerError, RuntimeError):
+    """The store named at start cannot be opened (a start-up error: one line, exit code 2)."""
+
+
+class StateFileError(StateError):
     """The state file cannot be opened or is not a mock state file."""
 
     summary = ""  # "cannot use PATH as the state file: ..."
+
+
+class StoreUnavailable(StateError):
+    """A shared store did not answer in time (Redis down or unreachable): the request gets a 503
+    in the spec's error shape, and the next one tries again."""
 
 
 class ListenError(MockServerError, OSError):

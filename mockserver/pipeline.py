@@ -7,6 +7,7 @@ encode (gzip/br) -> optional self-check -> account -> record.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.completion import complete
 from mockserver.errors import Violation, error_body
-from mockserver.exceptions import SelectionError, SynthesisError
+from mockserver.exceptions import SelectionError, StoreUnavailable, SynthesisError
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
@@ -55,17 +56,17 @@ class Mock:
         )
         self.router = Router.build(self.spec, self.settings.base_path)
         self.synthesizer = Synthesizer(self.spec.openapi)
-        self.calls = CallLog(self.settings.log_size, self.settings.log_body_bytes)
         self.services = Services(
             self.spec,
             self.synthesizer,
             self.settings,
             load_catalog(self.settings.fixtures),
-            open_state(self.settings.state_file),
+            open_state(self.settings.state or self.settings.state_file),
         )
+        self.calls = self._call_log()
         # Read now so a broken rate_limits.yaml stops the start, not the first inference call.
         load_limits(self.services)
-        self.scripts = scripts.Scripts()
+        self.scripts = self._scripts()
         self._api_keys = frozenset(self.settings.api_keys)
         # Where keys guard the mock, a request header alone cannot weaken security (faults.WEAKENING).
         self._header_may_weaken = self.settings.allow_fault_headers or not self._api_keys
@@ -74,6 +75,29 @@ class Mock:
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
         self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+
+    def _call_log(self) -> CallLog:
+        """The request log lives where the state does when it is shared (Redis): every process
+        lists the calls of all of them."""
+        size, body_limit = self.settings.log_size, self.settings.log_body_bytes
+        if self.services.state.remote:
+            from mockserver.calls_redis import SharedCallLog
+            from mockserver.state_redis import RedisState
+
+            if isinstance(self.services.state, RedisState):
+                return SharedCallLog(self.services.state, size, body_limit)
+        return CallLog(size, body_limit)
+
+    def _scripts(self) -> scripts.Scripts:
+        """Scripts live where the state does when it is shared (Redis): a script set on one
+        process answers on every process, and `times=` counts calls across them."""
+        if self.services.state.remote:
+            from mockserver.scripts_redis import SharedScripts
+            from mockserver.state_redis import RedisState
+
+            if isinstance(self.services.state, RedisState):
+                return SharedScripts(self.services.state)
+        return scripts.Scripts()
 
     @property
     def base_path(self) -> str:
@@ -101,13 +125,22 @@ class Mock:
     def handle(self, incoming: Incoming) -> Reply:
         """Answer one request and record it."""
         started = time.perf_counter()
+        try:
+            with self.services.state.request():
+                return self._handle(incoming, started)
+        except StoreUnavailable as exc:
+            # A shared store (Redis) is down: a clear 503 now, and the next request tries again.
+            body = error_body(str(exc), store=self.services.state.__class__.__name__)
+            reply = json_reply(503, body, [("retry-after", "1")], notes=("state store unavailable",))
+            return self._record(incoming, None, reply, (), (), started)
+
+    def _handle(self, incoming: Incoming, started: float) -> Reply:
         replay_key = self._replay_key(incoming)
         if replay_key is not None:
             replayed = self._replays.get(replay_key)
             if replayed is not None:
                 reply, operation_id = replayed
-                self._record(incoming, operation_id, reply, (), (), started)
-                return reply
+                return self._record(incoming, operation_id, reply, (), (), started)
         operation: Operation | None = None
         verdict: Verdict | None = None
         nearest: tuple[str, ...] = ()
@@ -139,6 +172,8 @@ class Mock:
                         f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
                     ),
                 )
+            except StoreUnavailable:
+                raise
             except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
                 logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
                 reply = json_reply(
@@ -148,7 +183,7 @@ class Mock:
                 )
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
-        self._record(
+        return self._record(
             incoming,
             operation.operation_id if operation else None,
             reply,
@@ -156,7 +191,6 @@ class Mock:
             nearest,
             started,
         )
-        return reply
 
     def _record(
         self,
@@ -166,8 +200,9 @@ class Mock:
         violations: tuple[Violation, ...],
         nearest: tuple[str, ...],
         started: float,
-    ) -> None:
-        self.calls.record(
+    ) -> Reply:
+        """Record the call; the reply to send (a stream is recorded as it is sent)."""
+        call = self.calls.record(
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
@@ -181,7 +216,13 @@ class Mock:
             duration_ms=(time.perf_counter() - started) * 1000,
             nearest=nearest,
             notes=reply.notes,
+            reply_headers=reply.headers,
+            reply_body=reply.body,
+            streamed=reply.stream is not None,
         )
+        if reply.stream is None:
+            return reply
+        return dataclasses.replace(reply, stream=self.calls.tee(call.seq, reply.stream))
 
     def _replay_key(self, incoming: Incoming) -> tuple[object, ...] | None:
         """A GET that can only be answered one way is answered from memory: routing, validation
@@ -233,6 +274,8 @@ class Mock:
             body=b"",
             media_type=reply.media_type,
             duration_ms=0.0,
+            reply_headers=reply.headers,
+            reply_body=reply.body,
         )
 
     def _miss(self, incoming: Incoming, match: Miss | None) -> tuple[Reply, tuple[str, ...]]:

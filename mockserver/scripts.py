@@ -151,9 +151,14 @@ class Scripts:
             if found:
                 raise ScriptError(_refusal(operation_id, found))
             scripted = replace(scripted, validated=True)
-        with self._lock:
-            self._queues.setdefault(operation_id, []).append(_Entry(scripted, times))
+        self._push(scripted, times)
         return scripted
+
+    # Where scripts are kept: in this process (below), or shared through Redis (scripts_redis).
+
+    def _push(self, scripted: Scripted, times: int | None) -> None:
+        with self._lock:
+            self._queues.setdefault(scripted.operation_id, []).append(_Entry(scripted, times))
 
     def take(self, operation_id: str) -> Scripted | None:
         with self._lock:

@@ -23,7 +23,8 @@ class Settings:
     log_body_bytes: int = 64 * 1024  # request body bytes kept per log entry
     strict_accept: bool = False  # answer 406 when Accept excludes the media type the request implies
     fixtures: str | None = None  # directory with models.yaml etc.; None: the bundled catalog
-    state_file: str | None = None  # SQLite file for keys/usage; None: in memory
+    state_file: str | None = None  # SQLite file for keys/usage; None: in memory (alias of `state`)
+    state: str | None = None  # the store's URL: memory://, sqlite:///PATH, redis://HOST:PORT/DB
     any_model: bool = False  # accept model ids that are not in the catalog
     behaviors: bool = True  # Venice semantics on top of the generic engine
     stream_ttft_ms: float = 0.0  # streams: wait before the first event

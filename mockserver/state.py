@@ -1,10 +1,13 @@
 """State that outlives one request: API keys, billing usage, rate-limit counters and refusals,
 queued video jobs.
 
-One interface (`State`), two stores: in memory (the default, below) and SQLite (`--state-file
-PATH`, mockserver.state_sqlite), which survives restarts and is shared by several worker
-processes. Stores keep plain values and answer plain queries; what the values mean (prices,
-limits, which key may do what) is decided by the behaviors (keys, billing, ratelimits).
+One interface (`State`), three stores, chosen by `--state URL` (`open_state`): in memory
+(`memory://`, the default, below); SQLite (`sqlite:///PATH`, alias `--state-file PATH`,
+mockserver.state_sqlite), which survives restarts and is shared by the worker processes of one
+machine; Redis (`redis://host:port/db`, mockserver.state_redis), shared by any number of mock
+processes on any number of machines. Stores keep plain values and answer plain queries; what the
+values mean (prices, limits, which key may do what) is decided by the behaviors (keys, billing,
+ratelimits).
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple, Protocol
 
+from mockserver.exceptions import StateError as StateError  # raised by the stores; re-exported
+from mockserver.exceptions import StoreUnavailable as StoreUnavailable
 from mockserver.timestamps import parse_instant
 
 KeyStatus = Literal["active", "revoked", "expired"]
@@ -125,6 +131,13 @@ Bill = Callable[[Mapping[str, float]], Sequence[UsageEntry]]
 
 
 class State(Protocol):
+    # True for a store behind the network (Redis): its calls may wait on I/O, so the server runs
+    # the pipeline off the event loop (app.py). The local stores answer in microseconds inline.
+    remote: bool
+
+    # Around one request: a remote store may remember what it read of a key for the rest of that
+    # request (a chat call asks for its key four times); a new request reads afresh.
+    def request(self) -> AbstractContextManager[None]: ...
     # False (and nothing stored) when `max_active` keys exist already: checked and stored in one
     # step, so concurrent creations (threads, worker processes) cannot pass the limit together.
     def add_key(self, key: ApiKey, max_active: int | None = None) -> bool: ...
@@ -151,6 +164,8 @@ class MemoryState:
     """The default store: process-local (state is lost on restart). The lock only guards against
     the test client's threads; every critical section is a few dict operations."""
 
+    remote = False
+
     def __init__(self, clock: Clock = time.time) -> None:
         self.clock = clock  # for key expiry, which `key_status` decides
         self._lock = threading.Lock()
@@ -163,6 +178,9 @@ class MemoryState:
         self._counters: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
         self._refusals: deque[RateLimitEvent] = deque(maxlen=REFUSALS_KEPT)
         self._jobs: dict[str, VideoJob] = {}  # insertion order: the oldest first
+
+    def request(self) -> AbstractContextManager[None]:
+        return nullcontext()  # every read is a dict lookup: nothing worth remembering
 
     def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         with self._lock:
@@ -288,10 +306,24 @@ def _numbered(e: UsageEntry, seq: int) -> UsageEntry:
     return e._replace(seq=seq)
 
 
-def open_state(path: str | None, clock: Clock = time.time) -> State:
-    """The store for `--state-file PATH` (None: in memory)."""
-    if path is None:
+STATE_SCHEMES = ("memory://", "sqlite:///PATH", "redis://HOST:PORT/DB")
+
+
+def open_state(where: str | None, clock: Clock = time.time) -> State:
+    """The store `where` names: a URL (see STATE_SCHEMES), a bare path (`--state-file`: SQLite),
+    or None (in memory)."""
+    if where is None or where == "memory://":
         return MemoryState(clock)
+    if where.startswith(("redis://", "rediss://", "unix://")):
+        from mockserver.state_redis import RedisState
+
+        return RedisState(where, clock)
+    if where.startswith("sqlite://"):
+        where = where.removeprefix("sqlite://")
+        if not where.startswith("/"):
+            raise StateError(f"sqlite:// needs an absolute path (sqlite:///PATH), not {where!r}")
+    elif "://" in where:
+        raise StateError(f"unknown state store {where!r}; known: {', '.join(STATE_SCHEMES)}")
     from mockserver.state_sqlite import SqliteState
 
-    return SqliteState(path, clock)
+    return SqliteState(where, clock)

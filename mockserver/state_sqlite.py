@@ -78,6 +78,8 @@ def _insert(table: str, names: Sequence[str]) -> str:
 
 
 class SqliteState:
+    remote = False  # one local file: transactions hold the lock for well under a millisecond
+
     def __init__(self, path: str, clock: Clock = time.time) -> None:
         self.path = path
         self.clock = clock  # for key expiry, which `key_status` decides
@@ -118,6 +120,9 @@ class SqliteState:
     def _rows(self, sql: str, *args: object) -> list[Any]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+    def request(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # a local read costs microseconds: nothing to remember
 
     def add_key(self, key: ApiKey, max_active: int | None = None) -> bool:
         row = {**asdict(key), "consumption_limit": json.dumps(dict(key.consumption_limit))}

@@ -17,6 +17,7 @@ from openapi_core import OpenAPI
 
 from mockserver import Mock, Settings, Spec, create_app, load_spec
 from tests.helpers import reference_for
+from tests.redis_server import RedisServer
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -50,6 +51,16 @@ def later_spec_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def later_spec(later_spec_path: str) -> Spec:
     return load_spec(later_spec_path)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real Redis for the session (each test uses a key prefix of its own: RedisServer.url)."""
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.redis_server import RedisServer
+
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
 NUMBER = r"\d+(?:\.\d+)?"
 
@@ -35,3 +37,14 @@ def test_benchmark_runs_and_prints_numbers(tmp_path: Path) -> None:
     assert [s["name"] for s in data["scenarios"]] == ["models"]
     assert data["startup"]["first_ok_s"] > 0
     assert len(data["memory"]["samples"]) == 11
+
+
+def test_the_store_benchmark_runs_and_prints_its_table(redis_server: RedisServer) -> None:
+    script = BENCH.with_name("store.py")
+    command = [sys.executable, str(script), "--duration", "0.3", "--warmup", "0", "--stores", "sqlite,redis"]
+    proc = subprocess.run(
+        [*command, "--redis", redis_server.url()], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for store in ("sqlite", "redis"):
+        assert re.search(rf"^{store} +{NUMBER} +{NUMBER}$", proc.stdout, re.MULTILINE), proc.stdout

@@ -1,5 +1,6 @@
-"""The State interface, proven the same for both stores (memory and SQLite): keys, usage queries,
-rate-limit windows and refusals, reset; SQLite across connections and reopenings."""
+"""The State interface, proven the same for the three stores (memory, SQLite, Redis): keys, usage
+queries, rate-limit windows and refusals, reset; SQLite across connections and reopenings; Redis
+under a real redis-server (tests/redis_server.py)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ from mockserver.state import (
     State,
     UsageEntry,
     UsageQuery,
+    VideoJob,
     open_state,
     secret_hash,
 )
+from mockserver.state_redis import RedisState
 from mockserver.state_sqlite import SqliteState
 from mockserver.timestamps import parse_instant, rfc3339
+from tests.redis_server import RedisServer
 
 NOW = 1_750_000_000.0
 
@@ -63,15 +67,21 @@ def entry(ts: float, currency: str = "USD", amount: float = -1.0, key_id: str | 
 StoreFactory = Callable[[Clock], State]
 
 
+KINDS = ["memory", "sqlite", "redis"]
+
+
 @contextmanager
-def factory(kind: str, directory: Path) -> Iterator[StoreFactory]:
-    """Opens stores of one kind (SQLite ones on one file in `directory`); closes them on exit."""
-    opened: list[SqliteState] = []
+def factory(kind: str, directory: Path, redis: RedisServer | None = None) -> Iterator[StoreFactory]:
+    """Opens stores of one kind (SQLite ones on one file in `directory`, Redis ones under one key
+    prefix of their own); closes them on exit."""
+    opened: list[SqliteState | RedisState] = []
+    url = redis.url() if redis is not None else ""
 
     def make(clock: Clock) -> State:
+        state: SqliteState | RedisState
         if kind == "memory":
             return MemoryState(clock)
-        state = SqliteState(str(directory / "state.db"), clock)
+        state = RedisState(url, clock) if kind == "redis" else SqliteState(str(directory / "state.db"), clock)
         opened.append(state)
         return state
 
@@ -82,9 +92,17 @@ def factory(kind: str, directory: Path) -> Iterator[StoreFactory]:
             state.close()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def redis_for(kind: str, request: pytest.FixtureRequest) -> RedisServer | None:
+    """The session's Redis, asked for only by the Redis cases (the others run without it)."""
+    if kind != "redis":
+        return None
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return server
+
+
+@pytest.fixture(params=KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    with factory(request.param, tmp_path) as make:
+    with factory(request.param, tmp_path, redis_for(request.param, request)) as make:
         yield make
 
 
@@ -148,7 +166,7 @@ entries = st.lists(
 )
 
 
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+@pytest.mark.parametrize("kind", KINDS)
 @given(
     rows=entries,
     currency=st.sampled_from([None, "USD", "DIEM", "VCU"]),
@@ -157,6 +175,7 @@ entries = st.lists(
     limit=st.integers(1, 7),
 )
 def test_usage_queries_filter_sort_and_page(
+    request: pytest.FixtureRequest,
     kind: str,
     rows: list[tuple[int, str, str | None]],
     currency: str | None,
@@ -164,7 +183,8 @@ def test_usage_queries_filter_sort_and_page(
     descending: bool,
     limit: int,
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory, factory(kind, Path(directory)) as store:
+    redis = redis_for(kind, request)
+    with tempfile.TemporaryDirectory() as directory, factory(kind, Path(directory), redis) as store:
         check_usage_queries(store, rows, currency, bounds, descending, limit)
 
 
@@ -223,6 +243,24 @@ def test_refusals_keep_the_newest_fifty(store: StoreFactory) -> None:
     assert len(kept) == REFUSALS_KEPT
     assert kept[0].model_id == f"model-{REFUSALS_KEPT + 6}"
     assert kept[-1].model_id == "model-7"
+
+
+def test_video_jobs_are_kept_until_deleted_and_shared_by_every_handle(store: StoreFactory) -> None:
+    first, second = store(Clock()), store(Clock())  # two handles on one store (one file, one prefix)
+    job = VideoJob("q-1", "wan-2.1", NOW, 2.5, 5.0, 1280, 720, True, 2**62 + 7)
+    first.add_job(job)
+    first.add_job(VideoJob("q-2", "wan-2.1", NOW + 1, 1.0, 3.0, 640, 360, False, 3))
+    shared = second.job("q-1") if not isinstance(second, MemoryState) else first.job("q-1")
+    assert shared == job
+    assert shared is not None
+    assert isinstance(shared.audio, bool)
+    assert first.job("unknown") is None
+    assert first.delete_job("q-1") is True
+    assert first.delete_job("q-1") is False
+    assert first.job("q-1") is None
+    assert first.job("q-2") is not None
+    first.reset()
+    assert first.job("q-2") is None
 
 
 def test_reset_forgets_everything(store: StoreFactory) -> None:
@@ -309,7 +347,7 @@ def test_impossible_instants_are_none(text: str) -> None:
 
 def test_the_key_limit_holds_under_concurrent_creation(store: StoreFactory, tmp_path: Path) -> None:
     # Memory: one store, many threads. SQLite: a store per thread on one file, as worker
-    # processes have (each its own connection).
+    # processes have (each its own connection). Redis: a store (connection pool) per thread.
     shared = store(Clock())
     stores = [shared if isinstance(shared, MemoryState) else store(Clock()) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
@@ -323,3 +361,47 @@ def test_the_key_limit_holds_under_concurrent_creation(store: StoreFactory, tmp_
     assert results.count(True) == 5
     assert len(shared.api_keys()) == 5
     assert shared.add_key(key(999)) is True  # no limit given: mock control may exceed it
+
+
+def test_concurrent_charges_each_see_the_others_spending(store: StoreFactory) -> None:
+    # The bill depends on what was spent (as billing's currency choice does): DIEM pays until 10
+    # were spent, then USD. Atomic read-decide-write means exactly 10 DIEM entries, whatever the
+    # interleaving of threads (and, for SQLite and Redis, of connections).
+    shared = store(Clock())
+    stores = [shared if isinstance(shared, MemoryState) else store(Clock()) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+
+    def bill(spent: Mapping[str, float]) -> list[UsageEntry]:
+        currency = "DIEM" if spent.get("DIEM", 0.0) < 10 else "USD"
+        return [entry(NOW, currency, -1.0)]
+
+    def charge(worker: int) -> None:
+        barrier.wait()
+        for _ in range(10):
+            stores[worker].charge(bill)
+
+    with ThreadPoolExecutor(max_workers=len(stores)) as pool:
+        list(pool.map(charge, range(len(stores))))
+    assert shared.spent() == {"DIEM": 10.0, "USD": 50.0}
+    rows, total = shared.usage(UsageQuery(limit=100))
+    assert total == 60
+    assert len({e.seq for e in rows}) == 60
+
+
+def test_the_store_is_chosen_by_url(tmp_path: Path, redis_server: RedisServer) -> None:
+    from mockserver.state import StateError
+
+    assert isinstance(open_state(None), MemoryState)
+    assert isinstance(open_state("memory://"), MemoryState)
+    for where in (f"sqlite://{tmp_path}/a.db", str(tmp_path / "b.db")):  # a bare path: --state-file
+        sqlite = open_state(where)
+        assert isinstance(sqlite, SqliteState)
+        sqlite.close()
+    redis = open_state(redis_server.url())
+    assert isinstance(redis, RedisState)
+    assert redis.remote
+    redis.close()
+    with pytest.raises(StateError, match="absolute path"):
+        open_state("sqlite://relative.db")
+    with pytest.raises(StateError, match="unknown state store"):
+        open_state("postgres://db/x")
