@@ -132,16 +132,13 @@ def check_encoding(
     `raw`: the body as sent (at least its first bytes); `decode_error`: what decoding said, if
     it failed.
     """
-    raw_prefix = raw[:16]
     header = headers.get("content-encoding", "")
     names = [c for c in codings(header) if c != "identity"]
     out: list[Failure] = []
     if decode_error is not None:
         title = f"Content-Encoding: {header} but the body is not {header}"
         out.append(
-            Failure(
-                CHECK, title, f"a {header} body", f"{decode_error}; first bytes {raw_prefix[:16]!r}", "lies"
-            )
+            Failure(CHECK, title, f"a {header} body", f"{decode_error}; first bytes {raw[:16]!r}", "lies")
         )
     for name in names:
         if not accepted(name, accept_encoding):

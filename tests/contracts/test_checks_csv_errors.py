@@ -238,3 +238,27 @@ def test_header_and_row_failures_are_whole() -> None:
         Failure("csv_conformance", "row 2 has 1 cells for 2 columns", "2 cells", '["1"]', "row")
     ]
     assert check_csv(b"a,b\r\n1,zz\r\n", None) == []
+    assert check_csv(b"a,b\r\n1,2\r\n3\r\n", None) == [
+        Failure("csv_conformance", "row 3 has 1 cells for 2 columns", "2 cells", '["3"]', "row")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("schema", "fits", "misfits"),
+    [
+        ({"type": "boolean"}, ["true", "False", "TRUE"], ["1", "yes", "{}", "[true]"]),
+        ({"type": "integer"}, ["1", "-2", "3.0"], ["1.5", "true", "{}"]),
+        ({"type": "array"}, ["[1]", "{}"], ["1", "x"]),
+        ({"type": ["integer", "null"]}, ["7"], ["x"]),
+        ({"enum": [True, False, None]}, ["true", "false", "TRUE"], ["yes", "1", "None"]),
+        ({"enum": ["A", 1.5]}, ["A", "1.5"], ["B", "a", "15"]),
+        ({"type": "string", "enum": ["on", "off"]}, ["on", "off"], ["auto"]),
+        ({"type": "string"}, ["anything", "{}"], []),
+    ],
+)
+def test_cells_fit_by_type_and_enum(schema: dict[str, object], fits: list[str], misfits: list[str]) -> None:
+    table = {"properties": {"data": {"items": {"properties": {"c": schema}}}}}
+    for text in fits:
+        assert check_csv(f"c\r\n{text}\r\n".encode(), table) == [], text
+    for text in misfits:
+        assert [f.rule for f in check_csv(f"c\r\n{text}\r\n".encode(), table)] == ["cell"], text

@@ -146,5 +146,6 @@ def test_each_dishonest_encoding_is_one_whole_failure() -> None:
     assert check_encoding({"content-type": "image/png"}, None, gzip.compress(TEXT), None) == []
     assert check_encoding({"content-type": "application/problem+json"}, None, gzip.compress(TEXT), None) != []
     assert check_encoding(JSON, None, TEXT, None) == []
+    assert check_encoding({}, None, gzip.compress(TEXT), None) == []  # no Content-Type: not text
     assert check_encoding(JSON, None, b"\xff\xfe not utf-8 nor brotli", None) == []
     assert check_encoding({**JSON, "content-encoding": "identity"}, "gzip", TEXT, None) == []
