@@ -88,6 +88,8 @@ class Call(NamedTuple):
     reply_body: bytes = b""  # as sent (encoded), up to the log's body limit; a stream's once it ended
     reply_size: int = 0  # the full size sent
     streamed: bool = False
+    # With --proxy or --replay: how the upstream's answer broke the spec (`violations` are the request's).
+    response_violations: tuple[Violation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -115,6 +117,7 @@ class Call(NamedTuple):
             "duration_ms": round(self.duration_ms, 3),
             "nearest": list(self.nearest),
             "notes": list(self.notes),
+            "response_violations": [v.as_json() for v in self.response_violations],
         }
 
     def detail_json(self) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from mockserver.settings import DEFAULT_MAX_BODY, Settings
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
               POST /__mock/reset (forget keys, usage, scripts and the log),
-              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios;
+              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios,
+              GET /__mock/drift[?format=markdown] (what relayed answers broke);
               with --api-key they need the admin token: 'Authorization: Bearer TOKEN'
 keys:         an --api-key is the account owner's ADMIN key; keys created through POST /api_keys
               are ADMIN or INFERENCE, and an INFERENCE key gets 401 on key management and billing
@@ -253,6 +254,41 @@ def parser() -> argparse.ArgumentParser:
         help="answer adversely, always or with probability P drawn from the seed (repeatable; per "
         f"request: 'X-Mock-Scenario: NAME'): {', '.join(SCENARIOS)}",
     )
+    relay = p.add_argument_group(
+        "proxy, record, replay",
+        "validate real traffic in both directions, save it as cassettes, answer from them offline",
+    )
+    relay.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="forward every valid request to this upstream base URL (e.g. https://api.venice.ai/api/v1) "
+        "and judge its answers against the spec on their way back (GET /__mock/drift)",
+    )
+    relay.add_argument(
+        "--upstream-api-key",
+        metavar="KEY",
+        help="send 'Authorization: Bearer KEY' upstream instead of the client's own credential",
+    )
+    relay.add_argument(
+        "--forward-invalid",
+        action="store_true",
+        help="forward requests that break the contract too (default: the mock answers them 400)",
+    )
+    relay.add_argument(
+        "--upstream-connect-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds to connect to the upstream before a 504 (default: %(default)g)",
+    )
+    relay.add_argument(
+        "--upstream-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds the upstream may stay silent (before its answer, between stream chunks) "
+        "before a 504 (default: %(default)g)",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument(
         "--log-level",
@@ -287,6 +323,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         scenarios=tuple(args.scenario),
         allow_fault_headers=args.allow_fault_headers,
         admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+        proxy=args.proxy,
+        upstream_api_key=args.upstream_api_key,
+        forward_invalid=args.forward_invalid,
+        upstream_connect_timeout=args.upstream_connect_timeout,
+        upstream_read_timeout=args.upstream_timeout,
     )
 
 

@@ -9,7 +9,7 @@ import functools
 import hashlib
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from mockserver.exceptions import SelectionError
@@ -52,6 +52,8 @@ class Reply:
     stream: AsyncIterator[bytes] | None = field(default=None, compare=False)
     media_type: str | None = None
     notes: tuple[str, ...] = ()  # for the request log
+    # Set only with --proxy: the real reply is the upstream's, awaited at the edge (app.py).
+    pending: Callable[[], Awaitable[Reply]] | None = field(default=None, compare=False)
 
 
 @functools.lru_cache(maxsize=512)

@@ -3,29 +3,34 @@
 route -> validate -> behaviors check -> select (Prefer, violations, success; media type) ->
 admit (rate limits) -> synthesize -> behaviors refine -> render (JSON, SSE, CSV, binary) ->
 encode (gzip/br) -> optional self-check -> account -> record.
+With --proxy (or --replay), a valid request is forwarded (or replayed) instead of synthesized,
+and the answer judged against the spec on its way back (`_relay`); recorded at the same exit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
-from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
+from mockserver import behaviors, bodies, encoding, faults, media, proxy, scenarios, scripts, streaming
 from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.completion import complete
+from mockserver.drift import Drift
 from mockserver.errors import Violation, error_body
 from mockserver.exceptions import SelectionError, StoreUnavailable, SynthesisError
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
 from mockserver.selection import Accept, Prefer, negotiate, parse_prefer, response_for, success_response
-from mockserver.selfcheck import check_reply
+from mockserver.selfcheck import StreamJudge, check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec, load_spec
@@ -75,6 +80,13 @@ class Mock:
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
         self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+        s = self.settings
+        self.upstream = (
+            proxy.Upstream(s.proxy, s.upstream_api_key, s.upstream_connect_timeout, s.upstream_read_timeout)
+            if s.proxy
+            else None
+        )
+        self.drift = Drift()  # what relayed answers broke, for the whole run (GET /__mock/drift)
 
     def _call_log(self) -> CallLog:
         """The request log lives where the state does when it is shared (Redis): every process
@@ -116,6 +128,7 @@ class Mock:
         self.services.state.reset()
         self.scripts.clear()
         self.calls.clear()
+        self.drift.clear()
         self._cache.clear()
         self._replays.clear()
 
@@ -181,6 +194,8 @@ class Mock:
                     error_body(f"the mock failed to answer {operation.operation_id}: {type(exc).__name__}"),
                     notes=("mock bug",),
                 )
+        if reply.pending is not None:
+            return reply  # forwarded: recorded when the upstream's answer is complete
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
         return self._record(
@@ -200,8 +215,15 @@ class Mock:
         violations: tuple[Violation, ...],
         nearest: tuple[str, ...],
         started: float,
+        response_violations: tuple[Violation, ...] = (),
+        relayed: bool = False,
+        sent: tuple[bytes, int] | None = None,
     ) -> Reply:
-        """Record the call; the reply to send (a stream is recorded as it is sent)."""
+        """Record the call; the reply to send (a stream is recorded as it is sent). `relayed`:
+        forwarded or replayed, so it counts for /__mock/drift; `sent`: a relayed stream's first
+        bytes and its size, recorded once it ended (judging it needs the end)."""
+        if relayed and operation_id is not None:
+            self.drift.add(operation_id, violations, response_violations)
         call = self.calls.record(
             time=time.time(),
             method=incoming.method,
@@ -217,10 +239,12 @@ class Mock:
             nearest=nearest,
             notes=reply.notes,
             reply_headers=reply.headers,
-            reply_body=reply.body,
-            streamed=reply.stream is not None,
+            reply_body=reply.body if sent is None else sent[0],
+            reply_size=len(reply.body) if sent is None else sent[1],
+            streamed=reply.stream is not None or sent is not None,
+            response_violations=response_violations,
         )
-        if reply.stream is None:
+        if reply.stream is None or sent is not None:
             return reply
         return dataclasses.replace(reply, stream=self.calls.tee(call.seq, reply.stream))
 
@@ -229,6 +253,7 @@ class Mock:
         and rendering are pure functions of these parts of the request."""
         if (
             incoming.method != "GET"
+            or self.upstream is not None
             or self.settings.faults
             or self.settings.scenarios
             or self.scripts.active()
@@ -292,6 +317,8 @@ class Mock:
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
+        if self.upstream is not None:
+            return self._relay(op, incoming, verdict)
         # Who you are comes first: credentials (401), then the key's type, before any mock control.
         if verdict.status == 401:
             return violation_reply(verdict.status, verdict.violations)
@@ -378,6 +405,73 @@ class Mock:
         if behavior is not None and behavior.account is not None and reply.status < 300:
             behavior.account(exchange, value, self.services)
         return reply
+
+    def _relay(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
+        """A contract-valid request goes upstream; an invalid one gets the mock's own 400 (401,
+        415) unless --forward-invalid. Behaviors stay out: the upstream is the one that knows
+        its models and keys."""
+        if verdict.violations and not self.settings.forward_invalid:
+            return violation_reply(verdict.status, verdict.violations)
+        forward = functools.partial(self._forward, op, incoming, verdict.violations, time.perf_counter())
+        return Reply(502, (), pending=forward)
+
+    async def _forward(
+        self, op: Operation, incoming: Incoming, asked: tuple[Violation, ...], started: float
+    ) -> Reply:
+        assert self.upstream is not None
+        relative = self.router.relative(incoming.path) or incoming.path
+        try:
+            answer = await self.upstream.send(incoming, relative)
+        except proxy.UpstreamError as exc:
+            reply = json_reply(exc.status, error_body(exc.message, upstream=self.upstream.url))
+            self._record(incoming, op.operation_id, reply, asked, (), started, relayed=True)
+            return reply
+        media_type = bodies.media_type_of(dict(answer.headers).get("content-type", "")) or None
+        if answer.chunks is None:
+            reply = Reply(answer.status, answer.headers, answer.body, media_type=media_type)
+            problems = tuple(check_reply(op, reply))
+            self._record(incoming, op.operation_id, reply, asked, (), started, problems, relayed=True)
+            return reply
+        head = Reply(answer.status, answer.headers, b"", answer.chunks, media_type)
+        judge = StreamJudge(op, head)
+
+        async def relayed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+            ended = "cut"
+            kept: list[bytes] = []  # for the request log, up to its body limit
+            room, size = self.calls.body_limit, 0
+            try:
+                async for chunk in chunks:
+                    judge.feed(chunk)
+                    size += len(chunk)
+                    if room > 0:
+                        kept.append(chunk[:room])
+                        room -= len(kept[-1])
+                    yield chunk
+                ended = "complete"
+            except GeneratorExit:
+                ended = "client disconnected"  # not the upstream's fault
+                raise
+            except proxy.UpstreamError as exc:
+                ended = exc.message  # the client's stream ends here too; the log says why
+            finally:
+                aclose = getattr(chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                problems = tuple(judge.finish(ended != "cut" and not ended.startswith("the upstream")))
+                notes = () if ended == "complete" else (ended,)
+                self._record(
+                    incoming,
+                    op.operation_id,
+                    replace(head, notes=notes),
+                    asked,
+                    (),
+                    started,
+                    problems,
+                    True,
+                    (b"".join(kept), size),
+                )
+
+        return Reply(answer.status, answer.headers, b"", relayed(answer.chunks), media_type)
 
     def _cache_key(self, ex: Exchange, behavior: Behavior | None) -> tuple[object, ...] | None:
         cacheable = behavior.cacheable if behavior is not None else True

@@ -1,8 +1,11 @@
-"""Does a reply the mock is about to send follow the spec? (the `--check-responses` switch)"""
+"""Does a reply follow the spec? The mock's own (`--check-responses`) and, with `--proxy`, the
+upstream's: whole bodies at once, streams event by event as they pass (StreamJudge)."""
 
 from __future__ import annotations
 
 import gzip
+import zlib
+from typing import Any
 
 import brotli
 
@@ -61,6 +64,103 @@ def check_reply(op: Operation, reply: Reply) -> list[Violation]:
             return [*problems, Violation("body", "parse", str(exc))]
         problems.extend(check_value(media.schema, value))
     return problems
+
+
+_MAX_STREAM_PROBLEMS = 20  # a broken stream is known by its first few problems
+_UNSEEN = object()
+
+
+class StreamJudge:
+    """Judges an SSE body chunk by chunk, as it passes: each `data:` event against the media
+    type's event schema (x-sse-data), chunk ids that stay the same, and `[DONE]` at the end."""
+
+    def __init__(self, op: Operation, reply: Reply) -> None:
+        headers = dict(reply.headers)
+        self.problems: list[Violation] = check_reply(op, reply)  # status, headers, media type
+        response = op.response(reply.status)
+        media_type = bodies.media_type_of(headers.get("content-type", ""))
+        media = response.content.get(media_type) if response is not None else None
+        self._schema = media.sse_data if media is not None else None
+        self._sse = media_type == "text/event-stream"
+        coding = headers.get("content-encoding", "")
+        self._decoder: Any = None
+        if coding == "gzip":
+            self._decoder = zlib.decompressobj(wbits=31)
+        elif coding == "br":
+            self._decoder = brotli.Decompressor()
+        self._coding = coding
+        self._pending = ""
+        self._events = 0
+        self._done = False
+        self._first_id: object = _UNSEEN
+        self._broken = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self._broken or not self._sse:
+            return
+        if self._decoder is not None:
+            try:
+                chunk = (
+                    self._decoder.decompress(chunk)
+                    if self._coding == "gzip"
+                    else self._decoder.process(chunk)
+                )
+            except Exception as exc:  # zlib.error, brotli.error: not encoded as labelled
+                self._add(
+                    Violation(
+                        "header.content-encoding",
+                        "content-encoding",
+                        f"the stream is not {self._coding}: {exc}",
+                    )
+                )
+                self._broken = True
+                return
+        self._pending += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        *frames, self._pending = self._pending.split("\n\n")
+        for frame in frames:
+            self._frame(frame)
+
+    def finish(self, complete: bool = True) -> list[Violation]:
+        """The problems found; `complete`: the upstream ended the body (not a cut or a timeout)."""
+        if self._sse and not self._broken:
+            if self._pending.strip():
+                self._frame(self._pending)
+                self._pending = ""
+            if not complete:
+                self._add(Violation("stream", "incomplete", "the upstream stream broke off before its end"))
+            elif self._schema is not None and not self._done:
+                self._add(Violation("stream", "sse-done", "the stream ended without data: [DONE]"))
+        return self.problems
+
+    def _frame(self, frame: str) -> None:
+        lines = [line[5:].lstrip(" ") for line in frame.split("\n") if line.startswith("data:")]
+        if not lines:
+            return  # a comment or keep-alive
+        data = "\n".join(lines)
+        if data == "[DONE]":
+            self._done = True
+            return
+        where = f"event[{self._events}]"
+        self._events += 1
+        if self._done:
+            self._add(Violation(where, "sse-after-done", "an event after data: [DONE]"))
+        try:
+            event = bodies.parse_json(data.encode())
+        except bodies.BodyError as exc:
+            self._add(Violation(where, "parse", str(exc)))
+            return
+        if self._schema is not None:
+            for problem in check_value(self._schema, event, where):
+                self._add(problem)
+        if isinstance(event, dict) and "id" in event:
+            if self._first_id is _UNSEEN:
+                self._first_id = event["id"]
+            elif event["id"] != self._first_id:
+                self._add(Violation(f"{where}.id", "sse-id", f"the chunk id changed from {self._first_id!r}"))
+
+    def _add(self, problem: Violation) -> None:
+        if len(self.problems) < _MAX_STREAM_PROBLEMS:
+            self.problems.append(problem)
 
 
 def decoded(body: bytes, coding: str) -> bytes:

@@ -1,0 +1,224 @@
+"""--proxy: the mock in front of an upstream (here a second real mock on loopback), forwarding
+valid requests, passing answers through unchanged and unbuffered, judging them on the way."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from mockserver import Mock
+from tests.conftest import LiveServer
+from tests.helpers import AUTH, PNG_256
+
+MESSAGES: list[Any] = [{"role": "user", "content": "Say hello"}]
+CHAT: dict[str, Any] = {"model": "venice-uncensored", "messages": MESSAGES}
+_DROPPED = {"date", "server", "content-length", "transfer-encoding"}
+
+
+@contextmanager
+def relay(
+    make_mock: Callable[..., Mock], upstream: dict[str, Any] | None = None, **proxy: Any
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """(upstream, proxy): two live mocks, the second forwarding to the first."""
+    with (
+        LiveServer(make_mock(**(upstream or {}))) as up,
+        LiveServer(make_mock(proxy=up.base_url, **proxy)) as front,
+    ):
+        yield up, front
+
+
+class Raw:
+    """An answer as bytes on the wire: no Content-Encoding decoded (a lying one included)."""
+
+    def __init__(self, method: str, url: str, **request: Any) -> None:
+        with httpx.stream(method, url, timeout=30, **request) as response:
+            self.status_code = response.status_code
+            self.headers = [(k, v) for k, v in response.headers.multi_items() if k not in _DROPPED]
+            self.content = b"".join(response.iter_raw())
+
+
+def _same_answer(direct: Raw, proxied: Raw) -> None:
+    assert (proxied.status_code, proxied.headers) == (direct.status_code, direct.headers)
+    assert proxied.content == direct.content
+
+
+# (method, path, json body, extra headers): JSON, SSE, CSV, an image, audio, gzip.
+_EXCHANGES: list[tuple[str, str, Any, dict[str, str]]] = [
+    ("GET", "/models", None, {}),
+    ("GET", "/models", None, {"Accept-Encoding": "gzip"}),
+    ("POST", "/chat/completions", CHAT, {}),
+    ("POST", "/chat/completions", {**CHAT, "stream": True}, {}),
+    ("POST", "/chat/completions", {**CHAT, "stream": True}, {"Accept-Encoding": "br"}),
+    ("GET", "/billing/usage", None, {"Accept": "text/csv"}),
+    ("POST", "/image/generate", {"model": "hidream", "prompt": "a cat", "return_binary": True}, {}),
+    ("POST", "/image/upscale", {"image": PNG_256, "scale": 2}, {}),
+    ("POST", "/audio/speech", {"model": "tts-kokoro", "input": "Hello", "response_format": "mp3"}, {}),
+    ("POST", "/audio/speech", {"model": "tts-kokoro", "input": "Hello", "response_format": "wav"}, {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers"), _EXCHANGES)
+def test_proxying_is_transparent(
+    make_mock: Callable[..., Mock], method: str, path: str, body: Any, headers: dict[str, str]
+) -> None:
+    with relay(make_mock) as (up, front):
+        ask = {"json": body, "headers": {**AUTH, **headers}}
+        direct = Raw(method, up.base_url + path, **ask)
+        proxied = Raw(method, front.base_url + path, **ask)
+        assert direct.status_code < 300, direct.content[:300]
+        _same_answer(direct, proxied)
+        [call] = front.mock.calls
+        assert (call.operation_id, call.status, call.response_violations) == (call.operation_id, 200, ())
+        assert up.mock.calls.last() is not None
+
+
+def test_a_stream_reaches_the_client_before_the_upstream_ends_it(make_mock: Callable[..., Mock]) -> None:
+    # The upstream never ends its stream (keep-alive comments forever after the events): the
+    # first event can only arrive if the proxy passes chunks on as they come.
+    with relay(make_mock, {"faults": ("stream-never-ends",)}) as (_, front):
+        url = front.base_url + "/chat/completions"
+        body = {**CHAT, "stream": True}
+        with httpx.stream("POST", url, json=body, headers=AUTH, timeout=10) as response:
+            lines = response.iter_lines()
+            first = next(line for line in lines if line.startswith("data:"))
+        assert json.loads(first[5:])["object"] == "chat.completion.chunk"
+
+
+def test_a_paced_stream_arrives_event_by_event(make_mock: Callable[..., Mock]) -> None:
+    # Paced upstream: while the client holds the first event, the proxy has not logged the
+    # exchange yet (it logs a stream when the upstream ends it).
+    with relay(make_mock) as (_, front):
+        headers = {**AUTH, "X-Mock-Pace": "ttft=0ms, delay=400ms"}
+        with httpx.stream(
+            "POST", front.base_url + "/chat/completions", json={**CHAT, "stream": True}, headers=headers
+        ) as response:
+            lines = response.iter_lines()
+            next(line for line in lines if line.startswith("data:"))
+            assert list(front.mock.calls) == []
+            rest = list(lines)
+        assert "data: [DONE]" in rest
+        [call] = front.mock.calls
+        assert call.status == 200
+        assert call.response_violations == ()
+
+
+@pytest.mark.parametrize(
+    ("fault", "path", "body", "rule"),
+    [
+        ("wrong-field-type", "/models", None, "type"),
+        ("undocumented-status", "/models", None, "status"),
+        ("lying-content-encoding", "/models", None, "content-encoding"),
+        ("wrong-content-type", "/chat/completions", CHAT, "content-type"),
+        ("sse-without-done", "/chat/completions", {**CHAT, "stream": True}, "sse-done"),
+        ("sse-changing-id", "/chat/completions", {**CHAT, "stream": True}, "sse-id"),
+    ],
+)
+def test_a_faulty_upstream_shows_in_the_log_and_the_drift_report(
+    make_mock: Callable[..., Mock], fault: str, path: str, body: Any, rule: str
+) -> None:
+    with relay(make_mock, {"faults": (fault,)}) as (up, front):
+        headers = {**AUTH, "Accept-Encoding": "gzip"}
+        method = "POST" if body else "GET"
+        direct = Raw(method, up.base_url + path, json=body, headers=headers)
+        proxied = Raw(method, front.base_url + path, json=body, headers=headers)
+        _same_answer(direct, proxied)  # passed on unchanged, drift and all
+        [entry] = httpx.get(front.origin + "/__mock/requests").json()
+        assert entry["violations"] == []
+        assert rule in [v["rule"] for v in entry["response_violations"]], entry["response_violations"]
+        drift = httpx.get(front.origin + "/__mock/drift").json()
+        assert (drift["exchanges"], drift["drifted"]) == (1, 1)
+        assert {(r["operation_id"], r["side"], r["rule"]) for r in drift["drift"]} >= {
+            (entry["operation_id"], "response", rule)
+        }
+        markdown = httpx.get(front.origin + "/__mock/drift?format=markdown")
+        assert markdown.headers["content-type"].startswith("text/markdown")
+        assert f"| {entry['operation_id']} | response |" in markdown.text
+        assert "1 of 1 relayed exchanges" in markdown.text
+
+
+def test_a_clean_upstream_leaves_no_drift(make_mock: Callable[..., Mock]) -> None:
+    with relay(make_mock) as (_, front):
+        for path in ("/models", "/characters", "/image/styles"):
+            assert httpx.get(front.base_url + path, headers=AUTH).status_code == 200
+        assert httpx.get(front.origin + "/__mock/drift").json() == {"exchanges": 3, "drifted": 0, "drift": []}
+
+
+def test_an_invalid_request_is_answered_by_the_mock_unless_forward_invalid(
+    make_mock: Callable[..., Mock],
+) -> None:
+    bad = {"model": "venice-uncensored"}  # no messages
+    with relay(make_mock) as (up, front):
+        answer = httpx.post(front.base_url + "/chat/completions", json=bad, headers=AUTH)
+        assert answer.status_code == 400
+        assert "messages" in answer.text
+        assert list(up.mock.calls) == []  # never forwarded
+    with relay(make_mock, forward_invalid=True) as (up, front):
+        answer = httpx.post(front.base_url + "/chat/completions", json=bad, headers=AUTH)
+        assert answer.status_code == 400
+        assert [c.operation_id for c in up.mock.calls] == ["createChatCompletion"]
+        [call] = front.mock.calls
+        assert [v.location for v in call.violations] == ["messages"]
+        drift = front.mock.drift.as_json()["drift"]
+        assert [(r["side"], r["location"]) for r in drift] == [("request", "messages")]
+
+
+def test_the_upstream_key_replaces_the_clients(make_mock: Callable[..., Mock]) -> None:
+    guarded = {"api_keys": ("upstream-secret-9876",)}
+    with relay(make_mock, guarded) as (_, front):
+        answer = httpx.post(front.base_url + "/chat/completions", json=CHAT, headers=AUTH)
+        assert answer.status_code == 401  # the client's own key, which the upstream refuses
+    with relay(make_mock, guarded, upstream_api_key="upstream-secret-9876") as (up, front):
+        answer = httpx.post(front.base_url + "/chat/completions", json=CHAT, headers=AUTH)
+        assert answer.status_code == 200
+        [call] = up.mock.calls
+        assert dict(call.headers)["authorization"] == "Bearer ***9876"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_upstream_is_a_502_in_the_error_shape(make_mock: Callable[..., Mock]) -> None:
+    upstream = f"http://127.0.0.1:{_free_port()}/api/v1"  # nothing listens there
+    with LiveServer(make_mock(proxy=upstream)) as front:
+        answer = httpx.get(front.base_url + "/models", headers=AUTH, timeout=10)
+        assert answer.status_code == 502
+        body = answer.json()
+        assert "unreachable" in body["error"]
+        assert body["details"]["upstream"] == upstream
+        [call] = front.mock.calls
+        assert call.status == 502
+
+
+def test_a_silent_upstream_is_a_504_not_a_hang(make_mock: Callable[..., Mock]) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        upstream = f"http://127.0.0.1:{silent.getsockname()[1]}/api/v1"
+        with LiveServer(make_mock(proxy=upstream, upstream_read_timeout=0.3)) as front:
+            answer = httpx.get(front.base_url + "/models", headers=AUTH, timeout=10)
+        assert answer.status_code == 504
+        assert "did not answer in time" in answer.json()["error"]
+
+
+def test_the_openai_sdk_works_through_the_proxy(make_mock: Callable[..., Mock]) -> None:
+    with relay(make_mock) as (_, front):
+        with openai.OpenAI(base_url=front.base_url, api_key="test-key", max_retries=0) as sdk:
+            assert any(m.id == "venice-uncensored" for m in sdk.models.list())
+            answer = sdk.chat.completions.create(model="venice-uncensored", messages=MESSAGES)
+            assert answer.choices[0].message.content
+            chunks = list(
+                sdk.chat.completions.create(model="venice-uncensored", messages=MESSAGES, stream=True)
+            )
+            assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert all(not c.response_violations and not c.violations for c in front.mock.calls)
+        assert len(front.mock.calls) == 3
