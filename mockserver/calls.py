@@ -25,6 +25,11 @@ _QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
 _ANSWERED_SECRET = re.compile(rb'("apiKey"\s*:\s*")([^"]*)(")')
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter name looks like it carries a credential."""
+    return _SECRET_NAME.search(unquote_plus(name)) is not None
+
+
 def _hidden(value: str) -> str:
     scheme, _, secret = value.partition(" ")
     if not secret:

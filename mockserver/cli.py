@@ -289,6 +289,37 @@ def parser() -> argparse.ArgumentParser:
         help="seconds the upstream may stay silent (before its answer, between stream chunks) "
         "before a 504 (default: %(default)g)",
     )
+    relay.add_argument(
+        "--record",
+        metavar="DIR",
+        help="with --proxy: save each exchange as a cassette (one JSON file, credentials scrubbed) in "
+        "DIR; with --replay DIR too, only what no cassette answers yet",
+    )
+    relay.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer requests that match a cassette in DIR with its recorded answer, byte for byte; "
+        "others are synthesized (or forwarded, with --proxy)",
+    )
+    relay.add_argument(
+        "--replay-pace",
+        choices=["recorded", "none"],
+        default="recorded",
+        help="replayed streams: chunks at their recorded times, or all at once (default: %(default)s)",
+    )
+    relay.add_argument(
+        "--replay-strict",
+        action="store_true",
+        help="a request no cassette matches gets a 404 naming the nearest cassette (default: synthesized)",
+    )
+    relay.add_argument(
+        "--replay-ignore",
+        metavar="FIELD",
+        action="append",
+        default=None,
+        help="top-level request body field that does not count when matching cassettes (repeatable; "
+        "replaces the default: user, stream_options)",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument(
         "--log-level",
@@ -328,6 +359,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         forward_invalid=args.forward_invalid,
         upstream_connect_timeout=args.upstream_connect_timeout,
         upstream_read_timeout=args.upstream_timeout,
+        record=os.path.abspath(args.record) if args.record else None,
+        replay=os.path.abspath(args.replay) if args.replay else None,
+        replay_pace=args.replay_pace,
+        replay_strict=args.replay_strict,
+        replay_ignore=tuple(args.replay_ignore) if args.replay_ignore is not None else Settings.replay_ignore,
     )
 
 
@@ -386,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--workers must be at least 1")
     if args.state and args.state_file:
         p.error("--state and --state-file name the same thing: give one")
+    if args.record and not args.proxy:
+        p.error("--record needs --proxy URL: it records what the upstream answers")
     settings = settings_from(args)
     try:
         mock = Mock(settings)

@@ -9,6 +9,7 @@ and the answer judged against the spec on its way back (`_relay`); recorded at t
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -17,7 +18,18 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from mockserver import behaviors, bodies, encoding, faults, media, proxy, scenarios, scripts, streaming
+from mockserver import (
+    behaviors,
+    bodies,
+    cassettes,
+    encoding,
+    faults,
+    media,
+    proxy,
+    scenarios,
+    scripts,
+    streaming,
+)
 from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
@@ -87,6 +99,8 @@ class Mock:
             else None
         )
         self.drift = Drift()  # what relayed answers broke, for the whole run (GET /__mock/drift)
+        self.tape = cassettes.Tape(s.replay) if s.replay else None  # --replay: answers by match key
+        self._relaying = self.upstream is not None or self.tape is not None
 
     def _call_log(self) -> CallLog:
         """The request log lives where the state does when it is shared (Redis): every process
@@ -217,13 +231,19 @@ class Mock:
         started: float,
         response_violations: tuple[Violation, ...] = (),
         relayed: bool = False,
+        cassette: cassettes.Cassette | None = None,
         sent: tuple[bytes, int] | None = None,
     ) -> Reply:
         """Record the call; the reply to send (a stream is recorded as it is sent). `relayed`:
-        forwarded or replayed, so it counts for /__mock/drift; `sent`: a relayed stream's first
-        bytes and its size, recorded once it ended (judging it needs the end)."""
+        forwarded or replayed, so it counts for /__mock/drift; `cassette`: written with --record;
+        `sent`: a relayed stream's first bytes and its size, recorded once it ended (judging it
+        needs the end)."""
         if relayed and operation_id is not None:
             self.drift.add(operation_id, violations, response_violations)
+        if cassette is not None and self.settings.record is not None:
+            cassettes.write(self.settings.record, cassette)
+            if self.tape is not None:  # --record with --replay: recorded once, replayed after
+                self.tape.add(cassette)
         call = self.calls.record(
             time=time.time(),
             method=incoming.method,
@@ -253,7 +273,7 @@ class Mock:
         and rendering are pure functions of these parts of the request."""
         if (
             incoming.method != "GET"
-            or self.upstream is not None
+            or self._relaying
             or self.settings.faults
             or self.settings.scenarios
             or self.scripts.active()
@@ -317,8 +337,10 @@ class Mock:
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
-        if self.upstream is not None:
-            return self._relay(op, incoming, verdict)
+        if self._relaying:
+            relayed = self._relay(op, incoming, verdict)
+            if relayed is not None:
+                return relayed
         # Who you are comes first: credentials (401), then the key's type, before any mock control.
         if verdict.status == 401:
             return violation_reply(verdict.status, verdict.violations)
@@ -406,20 +428,69 @@ class Mock:
             behavior.account(exchange, value, self.services)
         return reply
 
-    def _relay(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
-        """A contract-valid request goes upstream; an invalid one gets the mock's own 400 (401,
-        415) unless --forward-invalid. Behaviors stay out: the upstream is the one that knows
-        its models and keys."""
+    def _relay(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply | None:
+        """A contract-valid request is replayed (--replay) or goes upstream (--proxy); None: it
+        is synthesized as usual. An invalid one gets the mock's own 400 (401, 415) unless
+        --forward-invalid. Behaviors stay out: the upstream knows its own models and keys."""
         if verdict.violations and not self.settings.forward_invalid:
             return violation_reply(verdict.status, verdict.violations)
-        forward = functools.partial(self._forward, op, incoming, verdict.violations, time.perf_counter())
+        s = self.settings
+        relative = self.router.relative(incoming.path) or incoming.path
+        key = (
+            cassettes.key_for(op.operation_id, relative, incoming, s.replay_ignore)
+            if self.tape is not None or s.record is not None
+            else ""
+        )
+        started = time.perf_counter()
+        if self.tape is not None:
+            found = self.tape.get(key)
+            if found is not None:
+                return Reply(
+                    200, (), pending=functools.partial(self._replay, op, incoming, verdict, found, started)
+                )
+            if self.upstream is None and s.replay_strict:
+                return self._no_cassette(op, incoming, relative)
+        if self.upstream is None:
+            return None
+        forward = functools.partial(self._forward, op, incoming, verdict.violations, started, relative, key)
         return Reply(502, (), pending=forward)
 
+    def _no_cassette(self, op: Operation, incoming: Incoming, relative: str) -> Reply:
+        assert self.tape is not None
+        asked = f"{incoming.method} {relative}{'?' + incoming.query_string if incoming.query_string else ''}"
+        nearest = self.tape.nearest(
+            op.operation_id, f"{asked} {incoming.body[:200].decode('utf-8', 'replace')}"
+        )
+        where = (
+            f"; nearest: {nearest.file_name} ({nearest.describe()[:120]})" if nearest else " (none recorded)"
+        )
+        return json_reply(
+            404,
+            error_body(
+                f"--replay-strict: no cassette in {self.settings.replay} matches {asked}{where}",
+                nearest=nearest.file_name if nearest else None,
+            ),
+        )
+
+    async def _replay(
+        self, op: Operation, incoming: Incoming, verdict: Verdict, found: cassettes.Cassette, started: float
+    ) -> Reply:
+        reply = cassettes.reply(found, self.settings.replay_pace == "recorded")
+        problems = found.response_violations
+        self._record(incoming, op.operation_id, reply, verdict.violations, (), started, problems, True)
+        return reply
+
     async def _forward(
-        self, op: Operation, incoming: Incoming, asked: tuple[Violation, ...], started: float
+        self,
+        op: Operation,
+        incoming: Incoming,
+        asked: tuple[Violation, ...],
+        started: float,
+        relative: str,
+        key: str,
     ) -> Reply:
         assert self.upstream is not None
-        relative = self.router.relative(incoming.path) or incoming.path
+        recording = self.settings.record is not None
         try:
             answer = await self.upstream.send(incoming, relative)
         except proxy.UpstreamError as exc:
@@ -427,10 +498,23 @@ class Mock:
             self._record(incoming, op.operation_id, reply, asked, (), started, relayed=True)
             return reply
         media_type = bodies.media_type_of(dict(answer.headers).get("content-type", "")) or None
+
+        def cassette(
+            problems: tuple[Violation, ...], chunks: tuple[tuple[float, bytes], ...] | None = None
+        ) -> cassettes.Cassette | None:
+            if not recording:
+                return None
+            return cassettes.make(
+                op.operation_id, key, relative, incoming, answer.status, answer.headers, answer.body, chunks,
+                asked, problems,
+            )  # fmt: skip
+
         if answer.chunks is None:
             reply = Reply(answer.status, answer.headers, answer.body, media_type=media_type)
             problems = tuple(check_reply(op, reply))
-            self._record(incoming, op.operation_id, reply, asked, (), started, problems, relayed=True)
+            self._record(
+                incoming, op.operation_id, reply, asked, (), started, problems, True, cassette(problems)
+            )
             return reply
         head = Reply(answer.status, answer.headers, b"", answer.chunks, media_type)
         judge = StreamJudge(op, head)
@@ -439,6 +523,9 @@ class Mock:
             ended = "cut"
             kept: list[bytes] = []  # for the request log, up to its body limit
             room, size = self.calls.body_limit, 0
+            tape: list[tuple[float, bytes]] | None = [] if recording else None
+            clock = asyncio.get_running_loop().time
+            head_at = clock()
             try:
                 async for chunk in chunks:
                     judge.feed(chunk)
@@ -446,6 +533,10 @@ class Mock:
                     if room > 0:
                         kept.append(chunk[:room])
                         room -= len(kept[-1])
+                    if tape is not None:
+                        tape.append((clock() - head_at, chunk))
+                        if size > cassettes.MAX_RECORDED_BYTES:
+                            tape = None  # too long to keep: relayed, not recorded
                     yield chunk
                 ended = "complete"
             except GeneratorExit:
@@ -459,6 +550,7 @@ class Mock:
                     await aclose()
                 problems = tuple(judge.finish(ended != "cut" and not ended.startswith("the upstream")))
                 notes = () if ended == "complete" else (ended,)
+                taped = cassette(problems, tuple(tape)) if tape is not None and ended == "complete" else None
                 self._record(
                     incoming,
                     op.operation_id,
@@ -468,6 +560,7 @@ class Mock:
                     started,
                     problems,
                     True,
+                    taped,
                     (b"".join(kept), size),
                 )
 
