@@ -182,3 +182,39 @@ def test_the_openai_sdk_works_against_replayed_cassettes(
         assert all(c.status == 200 for c in offline.mock.calls)
     assert replayed == live
     assert live[2]
+
+
+def test_the_command_line_records_and_replays(tmp_path: Path) -> None:
+    from tests.test_cli import start
+
+    quiet = ("--log-level", "warning")
+    request = {"json": CHAT, "headers": AUTH, "timeout": 20}
+    upstream, upstream_url = start(*quiet)
+    try:
+        front, front_url = start("--proxy", upstream_url, "--record", str(tmp_path), *quiet)
+        try:
+            recorded = httpx.post(front_url + "/chat/completions", **request)
+        finally:
+            front.terminate()
+            front.communicate(timeout=20)
+    finally:
+        upstream.terminate()
+        upstream.communicate(timeout=20)
+    assert recorded.status_code == 200
+    offline, offline_url = start("--replay", str(tmp_path), "--replay-strict", *quiet)
+    try:
+        replayed = httpx.post(offline_url + "/chat/completions", **request)
+        missing = httpx.get(offline_url + "/models", headers=AUTH, timeout=20)
+    finally:
+        offline.terminate()
+        offline.communicate(timeout=20)
+    assert replayed.content == recorded.content
+    assert missing.status_code == 404
+
+
+def test_record_without_a_proxy_is_a_usage_error(tmp_path: Path) -> None:
+    from mockserver.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--record", str(tmp_path)])
+    assert info.value.code == 2
