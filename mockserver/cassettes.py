@@ -373,6 +373,15 @@ def reply(cassette: Cassette, pace_recorded: bool) -> Reply:
     media_type = dict(cassette.headers).get("content-type", "").split(";")[0].strip().lower() or None
     notes = (f"replayed {cassette.file_name}",)
     if cassette.chunks is None:
-        return Reply(cassette.status, cassette.headers, cassette.body, media_type=media_type, notes=notes)
+        return Reply(
+            cassette.status,
+            cassette.headers,
+            cassette.body,
+            media_type=media_type,
+            notes=notes,
+            drift=cassette.response_violations,
+        )
     stream = paced(cassette.chunks, pace_recorded)
-    return Reply(cassette.status, cassette.headers, b"", stream, media_type, notes)
+    return Reply(
+        cassette.status, cassette.headers, b"", stream, media_type, notes, drift=cassette.response_violations
+    )

@@ -167,7 +167,9 @@ class Mock:
             replayed = self._replays.get(replay_key)
             if replayed is not None:
                 reply, operation_id = replayed
-                return self._record(incoming, operation_id, reply, (), (), started)
+                return self._record(
+                    incoming, operation_id, reply, (), (), started, reply.drift or (), reply.drift is not None
+                )
         operation: Operation | None = None
         verdict: Verdict | None = None
         nearest: tuple[str, ...] = ()
@@ -219,6 +221,8 @@ class Mock:
             verdict.violations if verdict else (),
             nearest,
             started,
+            reply.drift or (),
+            reply.drift is not None,  # a replayed answer counts for the drift summary
         )
 
     def _record(
@@ -273,7 +277,7 @@ class Mock:
         and rendering are pure functions of these parts of the request."""
         if (
             incoming.method != "GET"
-            or self._relaying
+            or self.upstream is not None
             or self.settings.faults
             or self.settings.scenarios
             or self.scripts.active()
@@ -445,9 +449,7 @@ class Mock:
         if self.tape is not None:
             found = self.tape.get(key)
             if found is not None:
-                return Reply(
-                    200, (), pending=functools.partial(self._replay, op, incoming, verdict, found, started)
-                )
+                return cassettes.reply(found, s.replay_pace == "recorded")
             if self.upstream is None and s.replay_strict:
                 return self._no_cassette(op, incoming, relative)
         if self.upstream is None:
@@ -471,14 +473,6 @@ class Mock:
                 nearest=nearest.file_name if nearest else None,
             ),
         )
-
-    async def _replay(
-        self, op: Operation, incoming: Incoming, verdict: Verdict, found: cassettes.Cassette, started: float
-    ) -> Reply:
-        reply = cassettes.reply(found, self.settings.replay_pace == "recorded")
-        problems = found.response_violations
-        self._record(incoming, op.operation_id, reply, verdict.violations, (), started, problems, True)
-        return reply
 
     async def _forward(
         self,

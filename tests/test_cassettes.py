@@ -188,12 +188,11 @@ def test_the_command_line_records_and_replays(tmp_path: Path) -> None:
     from tests.test_cli import start
 
     quiet = ("--log-level", "warning")
-    request = {"json": CHAT, "headers": AUTH, "timeout": 20}
     upstream, upstream_url = start(*quiet)
     try:
         front, front_url = start("--proxy", upstream_url, "--record", str(tmp_path), *quiet)
         try:
-            recorded = httpx.post(front_url + "/chat/completions", **request)
+            recorded = httpx.post(front_url + "/chat/completions", json=CHAT, headers=AUTH, timeout=20)
         finally:
             front.terminate()
             front.communicate(timeout=20)
@@ -203,7 +202,7 @@ def test_the_command_line_records_and_replays(tmp_path: Path) -> None:
     assert recorded.status_code == 200
     offline, offline_url = start("--replay", str(tmp_path), "--replay-strict", *quiet)
     try:
-        replayed = httpx.post(offline_url + "/chat/completions", **request)
+        replayed = httpx.post(offline_url + "/chat/completions", json=CHAT, headers=AUTH, timeout=20)
         missing = httpx.get(offline_url + "/models", headers=AUTH, timeout=20)
     finally:
         offline.terminate()

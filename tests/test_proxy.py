@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -141,6 +142,46 @@ def test_a_faulty_upstream_shows_in_the_log_and_the_drift_report(
         assert markdown.headers["content-type"].startswith("text/markdown")
         assert f"| {entry['operation_id']} | response |" in markdown.text
         assert "1 of 1 relayed exchanges" in markdown.text
+
+
+def test_upstream_connections_are_kept_alive_and_reused(make_mock: Callable[..., Mock]) -> None:
+    with relay(make_mock) as (_, front):
+        with httpx.Client(headers=AUTH) as client:  # one client connection: requests in sequence
+            for _ in range(3):
+                assert client.get(front.base_url + "/models").status_code == 200
+            assert client.post(front.base_url + "/chat/completions", json={**CHAT, "stream": True}).is_success
+        assert front.mock.upstream is not None
+        assert front.mock.upstream.idle == 1  # one upstream connection served all four
+
+
+def test_a_pooled_connection_the_upstream_closed_is_replaced(make_mock: Callable[..., Mock]) -> None:
+    # An upstream that answers each connection once and then hangs up without saying so (no
+    # Connection: close): the proxy's pooled connection is dead, and the next request must not fail.
+    answer = b'{"object":"list","type":"text","data":[]}'
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(answer)
+    served: list[int] = []
+
+    def serve(listener: socket.socket) -> None:
+        while len(served) < 2:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(head + answer)
+                served.append(1)
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        upstream = f"http://127.0.0.1:{listener.getsockname()[1]}/api/v1"
+        with LiveServer(make_mock(proxy=upstream)) as front, httpx.Client(headers=AUTH) as client:
+            first = client.get(front.base_url + "/models")
+            second = client.get(front.base_url + "/models")
+        thread.join(timeout=10)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.content == answer
+    assert len(served) == 2
 
 
 def test_a_clean_upstream_leaves_no_drift(make_mock: Callable[..., Mock]) -> None:
