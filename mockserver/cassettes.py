@@ -24,7 +24,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,6 +308,11 @@ class Tape:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    def __iter__(self) -> Iterator[Cassette]:
+        """The cassettes, by operation and file name (a stable order for reports)."""
+        with self._lock:
+            return iter(sorted(self._by_key.values(), key=lambda c: (c.operation_id, c.key)))
+
     def get(self, key: str) -> Cassette | None:
         return self._by_key.get(key)
 
@@ -385,3 +390,8 @@ def reply(cassette: Cassette, pace_recorded: bool) -> Reply:
     return Reply(
         cassette.status, cassette.headers, b"", stream, media_type, notes, drift=cassette.response_violations
     )
+
+
+def load(directory: str) -> list[Cassette]:
+    """Every cassette in a directory (CassetteError names a file that is not one)."""
+    return list(Tape(directory))
