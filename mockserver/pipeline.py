@@ -505,7 +505,7 @@ class Mock:
 
         if answer.chunks is None:
             reply = Reply(answer.status, answer.headers, answer.body, media_type=media_type)
-            problems = tuple(check_reply(op, reply))
+            problems = tuple(check_reply(op, reply, binaries=True))
             self._record(
                 incoming, op.operation_id, reply, asked, (), started, problems, True, cassette(problems)
             )

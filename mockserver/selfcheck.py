@@ -4,6 +4,7 @@ upstream's: whole bodies at once, streams event by event as they pass (StreamJud
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from typing import Any
 
@@ -17,8 +18,30 @@ from mockserver.rendering import JSON_TYPE
 from mockserver.spec import Operation
 from mockserver.validation import check_value
 
+# What each binary media type's bytes begin with (PCM is headerless: anything goes).
+_MAGIC: dict[str, re.Pattern[bytes]] = {
+    "image/png": re.compile(rb"\x89PNG\r\n\x1a\n"),
+    "image/jpeg": re.compile(rb"\xff\xd8\xff"),
+    "image/webp": re.compile(rb"RIFF....WEBP", re.DOTALL),
+    "audio/mpeg": re.compile(rb"ID3|\xff[\xe0-\xff]"),
+    "audio/wav": re.compile(rb"RIFF....WAVE", re.DOTALL),
+    "audio/flac": re.compile(rb"fLaC"),
+    "audio/opus": re.compile(rb"OggS"),
+    "audio/aac": re.compile(rb"\xff[\xf0-\xff]|ADIF"),
+}
 
-def check_reply(op: Operation, reply: Reply) -> list[Violation]:
+
+def binary_problems(media_type: str, body: bytes) -> list[Violation]:
+    """An image or audio body that is not what its Content-Type says (by its magic bytes)."""
+    magic = _MAGIC.get(media_type)
+    if magic is None or magic.match(body):
+        return []
+    return [Violation("body", "magic", f"the body does not start like {media_type}: {body[:12]!r}")]
+
+
+def check_reply(op: Operation, reply: Reply, binaries: bool = False) -> list[Violation]:
+    """`binaries`: judge image and audio bytes too (upstream answers; the mock's own are proven
+    by the media tests)."""
     response = op.response(reply.status)
     if response is None:
         return [Violation("status", "status", f"status {reply.status} is not documented")]
@@ -58,6 +81,8 @@ def check_reply(op: Operation, reply: Reply) -> list[Violation]:
         body = decoded(reply.body, headers.get("content-encoding", ""))
     except ValueError as exc:
         return [*problems, Violation("header.content-encoding", "content-encoding", str(exc))]
+    if binaries and media_type in _MAGIC:
+        return [*problems, *binary_problems(media_type, body)]
     if media_type == JSON_TYPE or media_type.endswith("+json"):
         try:
             value = _parsed(body)
@@ -83,6 +108,8 @@ class StreamJudge:
         media = response.content.get(media_type) if response is not None else None
         self._schema = media.sse_data if media is not None else None
         self._sse = media_type == "text/event-stream"
+        self._media_type = media_type
+        self._start = b""  # a streamed binary's first bytes, for its magic
         coding = headers.get("content-encoding", "")
         self._decoder: Any = None
         if coding == "gzip":
@@ -97,6 +124,8 @@ class StreamJudge:
         self._broken = False
 
     def feed(self, chunk: bytes) -> None:
+        if not self._sse and len(self._start) < 16:
+            self._start += chunk[: 16 - len(self._start)]
         if self._broken or not self._sse:
             return
         if self._decoder is not None:
@@ -123,6 +152,9 @@ class StreamJudge:
 
     def finish(self, complete: bool = True) -> list[Violation]:
         """The problems found; `complete`: the upstream ended the body (not a cut or a timeout)."""
+        if not self._sse and self._coding in ("", "identity"):
+            for problem in binary_problems(self._media_type, self._start):
+                self._add(problem)
         if self._sse and not self._broken:
             if self._pending.strip():
                 self._frame(self._pending)

@@ -119,6 +119,12 @@ def test_a_paced_stream_arrives_event_by_event(make_mock: Callable[..., Mock]) -
         ("wrong-content-type", "/chat/completions", CHAT, "content-type"),
         ("sse-without-done", "/chat/completions", {**CHAT, "stream": True}, "sse-done"),
         ("sse-changing-id", "/chat/completions", {**CHAT, "stream": True}, "sse-id"),
+        (
+            "undecodable-audio",
+            "/audio/speech",
+            {"model": "tts-kokoro", "input": "Hi", "response_format": "wav"},
+            "magic",
+        ),
     ],
 )
 def test_a_faulty_upstream_shows_in_the_log_and_the_drift_report(
