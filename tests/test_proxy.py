@@ -197,6 +197,17 @@ def test_a_clean_upstream_leaves_no_drift(make_mock: Callable[..., Mock]) -> Non
         assert httpx.get(front.origin + "/__mock/drift").json() == {"exchanges": 3, "drifted": 0, "drift": []}
 
 
+def test_the_drift_summary_needs_the_admin_token_like_every_admin_route(
+    make_mock: Callable[..., Mock],
+) -> None:
+    with relay(make_mock, api_keys=("proxy-key-1234",)) as (_, front):
+        assert httpx.get(front.origin + "/__mock/drift").status_code == 401
+        guarded = httpx.get(
+            front.origin + "/__mock/drift", headers={"Authorization": "Bearer proxy-key-1234"}
+        )
+        assert guarded.json() == {"exchanges": 0, "drifted": 0, "drift": []}
+
+
 def test_an_invalid_request_is_answered_by_the_mock_unless_forward_invalid(
     make_mock: Callable[..., Mock],
 ) -> None:
