@@ -533,7 +533,7 @@ class Mock:
                             tape = None  # too long to keep: relayed, not recorded
                     yield chunk
                 ended = "complete"
-            except GeneratorExit:
+            except (GeneratorExit, asyncio.CancelledError):  # closed, or its task cancelled (edge)
                 ended = "client disconnected"  # not the upstream's fault
                 raise
             except proxy.UpstreamError as exc:
@@ -542,7 +542,10 @@ class Mock:
                 aclose = getattr(chunks, "aclose", None)
                 if aclose is not None:
                     await aclose()
-                problems = tuple(judge.finish(ended != "cut" and not ended.startswith("the upstream")))
+                if ended == "client disconnected":
+                    problems = tuple(judge.problems)  # the end was not the upstream's to judge
+                else:
+                    problems = tuple(judge.finish(ended == "complete"))
                 notes = () if ended == "complete" else (ended,)
                 taped = cassette(problems, tuple(tape)) if tape is not None and ended == "complete" else None
                 self._record(

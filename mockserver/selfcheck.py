@@ -93,15 +93,23 @@ def check_reply(op: Operation, reply: Reply, binaries: bool = False) -> list[Vio
 
 
 _MAX_STREAM_PROBLEMS = 20  # a broken stream is known by its first few problems
+# A body sent without Content-Length (chunked) that is not a stream is judged whole at its end
+# when it is at most this long (real APIs often chunk their JSON); a longer one by its head only.
+MAX_JUDGED_BODY = 32 * 1024 * 1024
 _UNSEEN = object()
 
 
 class StreamJudge:
-    """Judges an SSE body chunk by chunk, as it passes: each `data:` event against the media
-    type's event schema (x-sse-data), chunk ids that stay the same, and `[DONE]` at the end."""
+    """Judges a body as it passes, chunk by chunk. SSE: each `data:` event against the media
+    type's event schema (x-sse-data), chunk ids that stay the same, and `[DONE]` at the end.
+    Anything else (a chunked JSON answer, audio): kept up to MAX_JUDGED_BODY and judged whole
+    by check_reply at the end."""
 
     def __init__(self, op: Operation, reply: Reply) -> None:
         headers = dict(reply.headers)
+        self._op, self._reply = op, reply
+        self._kept: list[bytes] | None = []
+        self._size = 0
         self.problems: list[Violation] = check_reply(op, reply)  # status, headers, media type
         response = op.response(reply.status)
         media_type = bodies.media_type_of(headers.get("content-type", ""))
@@ -124,9 +132,16 @@ class StreamJudge:
         self._broken = False
 
     def feed(self, chunk: bytes) -> None:
-        if not self._sse and len(self._start) < 16:
-            self._start += chunk[: 16 - len(self._start)]
-        if self._broken or not self._sse:
+        if not self._sse:
+            if len(self._start) < 16:
+                self._start += chunk[: 16 - len(self._start)]
+            self._size += len(chunk)
+            if self._kept is not None:
+                self._kept.append(chunk)
+                if self._size > MAX_JUDGED_BODY:
+                    self._kept = None
+            return
+        if self._broken:
             return
         if self._decoder is not None:
             try:
@@ -152,9 +167,16 @@ class StreamJudge:
 
     def finish(self, complete: bool = True) -> list[Violation]:
         """The problems found; `complete`: the upstream ended the body (not a cut or a timeout)."""
-        if not self._sse and self._coding in ("", "identity"):
-            for problem in binary_problems(self._media_type, self._start):
-                self._add(problem)
+        if not self._sse:
+            if complete and self._kept is not None:
+                whole = Reply(self._reply.status, self._reply.headers, b"".join(self._kept))
+                self.problems = check_reply(self._op, whole, binaries=True)[:_MAX_STREAM_PROBLEMS]
+            elif self._coding in ("", "identity"):
+                for problem in binary_problems(self._media_type, self._start):
+                    self._add(problem)
+            if not complete:
+                self._add(Violation("body", "incomplete", "the upstream answer broke off before its end"))
+            return self.problems
         if self._sse and not self._broken:
             if self._pending.strip():
                 self._frame(self._pending)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -90,6 +91,20 @@ def test_a_stream_reaches_the_client_before_the_upstream_ends_it(make_mock: Call
             lines = response.iter_lines()
             first = next(line for line in lines if line.startswith("data:"))
         assert json.loads(first[5:])["object"] == "chat.completion.chunk"
+
+
+def test_a_client_that_leaves_mid_stream_is_not_the_upstreams_drift(make_mock: Callable[..., Mock]) -> None:
+    with relay(make_mock, {"faults": ("stream-never-ends",)}) as (_, front):
+        body = {**CHAT, "stream": True}
+        with httpx.stream("POST", front.base_url + "/chat/completions", json=body, headers=AUTH) as response:
+            next(line for line in response.iter_lines() if line.startswith("data:"))
+        for _ in range(500):  # the proxy logs the exchange once it has noticed the client left
+            if len(front.mock.calls):
+                break
+            time.sleep(0.01)
+        [call] = front.mock.calls
+    assert call.notes == ("client disconnected",)
+    assert call.response_violations == ()
 
 
 def test_a_paced_stream_arrives_event_by_event(make_mock: Callable[..., Mock]) -> None:
@@ -188,6 +203,40 @@ def test_a_pooled_connection_the_upstream_closed_is_replaced(make_mock: Callable
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.content == answer
     assert len(served) == 2
+
+
+@contextmanager
+def raw_upstream(answer: bytes, connections: int = 1) -> Iterator[str]:
+    """A hand-written upstream: each connection gets `answer` (a whole HTTP response) to its
+    first request, then is closed. Yields its base URL."""
+
+    def serve(listener: socket.socket) -> None:
+        for _ in range(connections):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api/v1"
+        thread.join(timeout=10)
+
+
+def test_a_chunked_json_answer_is_judged_whole(make_mock: Callable[..., Mock]) -> None:
+    # Real APIs often send JSON without Content-Length; it is passed on as it comes and judged at its end.
+    body = b'{"object":"list","type":"text","data":"not a list"}'
+    half = len(body) // 2
+    chunked = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (half, body[:half], len(body) - half, body[half:])
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    with raw_upstream(head + chunked) as upstream, LiveServer(make_mock(proxy=upstream)) as front:
+        answer = httpx.get(front.base_url + "/models", headers=AUTH)
+        [call] = front.mock.calls
+    assert answer.content == body
+    assert [(v.location, v.rule) for v in call.response_violations] == [("data", "type")]
 
 
 def test_a_clean_upstream_leaves_no_drift(make_mock: Callable[..., Mock]) -> None:
