@@ -14,6 +14,7 @@ from mockserver.exceptions import MockServerError, one_line
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
 from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
+from mockserver.proxy import Upstream
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 
@@ -424,6 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--state and --state-file name the same thing: give one")
     if args.record and not args.proxy:
         p.error("--record needs --proxy URL: it records what the upstream answers")
+    if args.replay and not args.record and not os.path.isdir(args.replay):
+        p.error(f"--replay: no directory {args.replay!r} (with --record DIR too, it is created)")
+    if args.proxy:
+        try:
+            Upstream(args.proxy, args.upstream_api_key, 1.0, 1.0)
+        except ValueError as exc:
+            p.error(str(exc))
     settings = settings_from(args)
     try:
         mock = Mock(settings)

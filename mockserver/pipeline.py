@@ -245,7 +245,10 @@ class Mock:
         if relayed and operation_id is not None:
             self.drift.add(operation_id, violations, response_violations)
         if cassette is not None and self.settings.record is not None:
-            cassettes.write(self.settings.record, cassette)
+            try:
+                cassettes.write(self.settings.record, cassette)
+            except OSError as exc:  # a full disk must not break the answer the client is getting
+                logger.error("venice-mock: cannot write cassette %s: %s", cassette.file_name, exc)
             if self.tape is not None:  # --record with --replay: recorded once, replayed after
                 self.tape.add(cassette)
         call = self.calls.record(

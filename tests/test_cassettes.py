@@ -211,9 +211,27 @@ def test_the_command_line_records_and_replays(tmp_path: Path) -> None:
     assert missing.status_code == 404
 
 
-def test_record_without_a_proxy_is_a_usage_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--record", "{tmp}"],  # nothing to record from
+        ["--replay", "{tmp}/missing"],
+        ["--proxy", "ftp://example.com/api/v1"],
+        ["--proxy", "http://127.0.0.1:1/api/v1", "--upstream-api-key", "two\nlines"],
+    ],
+)
+def test_unusable_relay_flags_are_usage_errors(tmp_path: Path, argv: list[str]) -> None:
     from mockserver.cli import main
 
     with pytest.raises(SystemExit) as info:
-        main(["--record", str(tmp_path)])
+        main([a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert info.value.code == 2
+
+
+def test_a_cassette_that_cannot_be_written_does_not_break_the_answer(
+    make_mock: Callable[..., Mock], tmp_path: Path
+) -> None:
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")
+    with relay(make_mock, record=str(blocked)) as (_, front):
+        assert httpx.get(front.base_url + "/models", headers=AUTH).status_code == 200
