@@ -111,9 +111,10 @@ def test_a_paced_stream_arrives_event_by_event(make_mock: Callable[..., Mock]) -
     # Paced upstream: while the client holds the first event, the proxy has not logged the
     # exchange yet (it logs a stream when the upstream ends it).
     with relay(make_mock) as (_, front):
-        headers = {**AUTH, "X-Mock-Pace": "ttft=0ms, delay=400ms"}
+        headers = {**AUTH, "X-Mock-Pace": "ttft=0ms, delay=300ms"}
+        body = {**CHAT, "stream": True, "max_tokens": 3}  # a few events: the test stays short
         with httpx.stream(
-            "POST", front.base_url + "/chat/completions", json={**CHAT, "stream": True}, headers=headers
+            "POST", front.base_url + "/chat/completions", json=body, headers=headers
         ) as response:
             lines = response.iter_lines()
             next(line for line in lines if line.startswith("data:"))
