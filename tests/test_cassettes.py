@@ -235,3 +235,35 @@ def test_a_cassette_that_cannot_be_written_does_not_break_the_answer(
     blocked.write_text("")
     with relay(make_mock, record=str(blocked)) as (_, front):
         assert httpx.get(front.base_url + "/models", headers=AUTH).status_code == 200
+
+
+def test_the_match_key_ignores_order_and_the_ignored_fields() -> None:
+    from mockserver.cassettes import match_key
+
+    def key(body: dict[str, Any], query: str = "a=1&b=2", coding: str = "") -> str:
+        return match_key("op", "POST", "/x", query, json.dumps(body).encode(), coding, ("user",))
+
+    base = key({"model": "m", "n": 1})
+    assert key({"n": 1, "model": "m"}) == base
+    assert key({"model": "m", "n": 1, "user": "someone"}) == base
+    assert key({"model": "m", "n": 1}, "b=2&a=1") == base
+    assert key({"model": "m", "n": 2}) != base
+    assert key({"model": "m", "n": 1}, coding="gzip") != base
+
+
+def test_secret_fields_are_scrubbed_at_any_depth_and_token_only_in_key_operations() -> None:
+    import gzip as gz
+
+    from mockserver.cassettes import scrub_body
+
+    answer = {
+        "data": [{"apiKey": "sk-deep-SECRET", "nested": {"password": "pw-SECRET"}}],
+        "token": "t-SECRET",
+    }
+    raw = gz.compress(json.dumps(answer).encode())
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    scrubbed = gz.decompress(scrub_body(raw, headers, "/api_keys")).decode()
+    assert "SECRET" not in scrubbed
+    assert scrubbed.count(PLACEHOLDER) == 3
+    logprobs = json.dumps({"choices": [{"logprobs": {"content": [{"token": "hello"}]}}]}).encode()
+    assert scrub_body(logprobs, {"content-type": "application/json"}, "/chat/completions") == logprobs
