@@ -212,18 +212,47 @@ def _text(data: bytes) -> str:
         return ""
 
 
-def _bytes_field(data: bytes) -> dict[str, str]:
-    """Text when the bytes are UTF-8 (readable, diffable), base64 otherwise."""
+def _bytes_field(data: bytes) -> dict[str, Any]:
+    """JSON as a tree when it re-serializes to exactly these bytes (readable, diffable), other
+    UTF-8 as text, anything else as base64: replay gets the bytes back either way."""
+    if data[:1] in (b"{", b"["):
+        try:
+            value = orjson.loads(data)
+            if orjson.dumps(value) == data:
+                return {"json": value}
+        except (orjson.JSONDecodeError, TypeError):
+            pass
     try:
         return {"text": data.decode("utf-8")}
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(data).decode()}
 
 
+def _chunk_field(data: bytes) -> dict[str, Any]:
+    """A stream chunk that is one `data: <JSON>` event as its JSON (readable), else as bytes."""
+    if data.startswith(b"data: {") and data.endswith(b"\n\n") and data.count(b"\n\n") == 1:
+        inner = _bytes_field(data[6:-2])
+        if "json" in inner:
+            return {"event": inner["json"]}
+    return _bytes_field(data)
+
+
 def _bytes_of(field: Mapping[str, Any]) -> bytes:
+    if "event" in field:
+        return b"data: " + orjson.dumps(field["event"]) + b"\n\n"
+    if "json" in field:
+        return orjson.dumps(field["json"])
     if "base64" in field:
         return base64.b64decode(field["base64"])
     return str(field.get("text", "")).encode("utf-8")
+
+
+_PAIR = re.compile(r'\[\n\s+("(?:[^"\\]|\\.)*"),\n\s+("(?:[^"\\]|\\.)*")\n\s+\]')
+
+
+def _layout(document: dict[str, Any]) -> str:
+    """Indented JSON, with each [name, value] header pair on one line."""
+    return _PAIR.sub(r"[\1, \2]", json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def to_json(c: Cassette) -> dict[str, Any]:
@@ -231,7 +260,7 @@ def to_json(c: Cassette) -> dict[str, Any]:
     if c.chunks is None:
         response["body"] = _bytes_field(c.body)
     else:
-        response["chunks"] = [{"at": round(t, 6), **_bytes_field(data)} for t, data in c.chunks]
+        response["chunks"] = [{"at": round(t, 6), **_chunk_field(data)} for t, data in c.chunks]
     return {
         "format": FORMAT,
         "operation_id": c.operation_id,
@@ -282,7 +311,7 @@ def write(directory: str, cassette: Cassette) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / cassette.file_name
     temporary = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(json.dumps(to_json(cassette), indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    temporary.write_text(_layout(to_json(cassette)), encoding="utf-8")
     os.replace(temporary, target)
     return target
 
