@@ -268,7 +268,8 @@ def parser() -> argparse.ArgumentParser:
     relay.add_argument(
         "--upstream-api-key",
         metavar="KEY",
-        help="send 'Authorization: Bearer KEY' upstream instead of the client's own credential",
+        help="send 'Authorization: Bearer KEY' upstream instead of the client's own credential "
+        "(or $VENICE_MOCK_UPSTREAM_API_KEY: the command line is visible to every user)",
     )
     relay.add_argument(
         "--forward-invalid",
@@ -356,7 +357,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         allow_fault_headers=args.allow_fault_headers,
         admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
         proxy=args.proxy,
-        upstream_api_key=args.upstream_api_key,
+        upstream_api_key=args.upstream_api_key or os.environ.get(UPSTREAM_KEY_VARIABLE) or None,
         forward_invalid=args.forward_invalid,
         upstream_connect_timeout=args.upstream_connect_timeout,
         upstream_read_timeout=args.upstream_timeout,
@@ -372,6 +373,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 # the environment is the owner's only.
 API_KEYS_VARIABLE = "VENICE_MOCK_API_KEYS"
 ADMIN_TOKEN_VARIABLE = "VENICE_MOCK_ADMIN_TOKEN"
+UPSTREAM_KEY_VARIABLE = "VENICE_MOCK_UPSTREAM_API_KEY"
 
 
 def secret_keys(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -429,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"--replay: no directory {args.replay!r} (with --record DIR too, it is created)")
     if args.proxy:
         try:
-            Upstream(args.proxy, args.upstream_api_key, 1.0, 1.0)
+            Upstream(args.proxy, settings_from(args).upstream_api_key, 1.0, 1.0)
         except ValueError as exc:
             p.error(str(exc))
     settings = settings_from(args)

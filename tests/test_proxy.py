@@ -330,3 +330,13 @@ def test_the_openai_sdk_works_through_the_proxy(make_mock: Callable[..., Mock]) 
             assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         assert all(not c.response_violations and not c.violations for c in front.mock.calls)
         assert len(front.mock.calls) == 3
+
+
+def test_the_upstream_key_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.cli import parser, settings_from
+
+    monkeypatch.setenv("VENICE_MOCK_UPSTREAM_API_KEY", "from-env-5678")
+    args = parser().parse_args(["--proxy", "http://127.0.0.1:1/api/v1"])
+    assert settings_from(args).upstream_api_key == "from-env-5678"
+    args = parser().parse_args(["--proxy", "http://127.0.0.1:1/api/v1", "--upstream-api-key", "flag"])
+    assert settings_from(args).upstream_api_key == "flag"
