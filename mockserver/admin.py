@@ -160,5 +160,4 @@ async def _closing(mock: Mock) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if mock.upstream is not None:
-            await mock.upstream.aclose()
+        await mock.aclose()

@@ -146,6 +146,12 @@ class Mock:
         self._cache.clear()
         self._replays.clear()
 
+    async def aclose(self) -> None:
+        """Release what the mock holds open (a --proxy's upstream connections), inside the event
+        loop that opened them: the server's lifespan calls it, an in-process user must."""
+        if self.upstream is not None:
+            await self.upstream.aclose()
+
     def behavior(self, operation_id: str) -> Behavior | None:
         return behaviors.lookup(operation_id) if self.settings.behaviors else None
 

@@ -39,19 +39,23 @@ def _answers(result: pytest.RunResult) -> list[str]:
     return [line[line.index("ANSWER") :] for line in result.outlines if "ANSWER" in line]
 
 
+@pytest.mark.parametrize("mode", ["server", "inprocess"])
 def test_record_once_then_replay_without_the_upstream(
-    pytester: pytest.Pytester, make_mock: Callable[..., Mock], tmp_path: Path
+    pytester: pytest.Pytester, make_mock: Callable[..., Mock], tmp_path: Path, mode: str
 ) -> None:
     folder = tmp_path / "cassettes"
     pytester.makepyfile(test_sample=_sample(folder))
     with LiveServer(make_mock(seed=7)) as upstream:
         recorded = pytester.runpytest_inprocess(
-            "-s", "--venice-record-mode=once", f"--venice-upstream={upstream.base_url}"
+            "-s",
+            f"--venice-mock-mode={mode}",
+            "--venice-record-mode=once",
+            f"--venice-upstream={upstream.base_url}",
         )
         recorded.assert_outcomes(passed=1)
         assert len(upstream.mock.calls) == 2
     assert len(list(folder.glob("*.json"))) == 2
-    replayed = pytester.runpytest_inprocess("-s")  # default: none, and the upstream is gone
+    replayed = pytester.runpytest_inprocess("-s", f"--venice-mock-mode={mode}")  # none: the upstream is gone
     replayed.assert_outcomes(passed=1)
     assert _answers(replayed) == _answers(recorded)
     assert "STREAMED" in _answers(replayed)[0]
