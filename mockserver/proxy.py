@@ -23,7 +23,9 @@ from mockserver.types import Incoming
 _HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 )
-_NOT_FORWARDED = _HOP | {"host", "content-length"}
+# Expect: the proxy sends the body with the head at once (the client already got its 100
+# Continue from the proxy's own server); forwarded, it would draw an interim 100 as the answer.
+_NOT_FORWARDED = _HOP | {"host", "content-length", "expect"}
 # The proxy's own server writes these; two of each would reach the client otherwise.
 _NOT_RETURNED = _HOP | {"content-length", "date", "server"}
 _STREAMED = ("text/event-stream",)
@@ -62,6 +64,7 @@ class _Connection:
         self.body: list[bytes] = []
         self.head_done = False
         self.keep_alive = False
+        self.interim = False
         self.done = False
         self.eof = False
         self.received = False
@@ -70,6 +73,10 @@ class _Connection:
         self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
+        if self.parser.get_status_code() < 200:  # an interim answer (103 Early Hints): not ours
+            self.headers.clear()
+            self.interim = True
+            return
         self.head_done = True
         self.keep_alive = self.parser.should_keep_alive()  # only meaningful at this point
 
@@ -77,6 +84,9 @@ class _Connection:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            self.interim = False
+            return
         self.done = True
 
     def close(self) -> None:

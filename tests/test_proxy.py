@@ -207,16 +207,19 @@ def test_a_pooled_connection_the_upstream_closed_is_replaced(make_mock: Callable
 
 
 @contextmanager
-def raw_upstream(answer: bytes, connections: int = 1) -> Iterator[str]:
-    """A hand-written upstream: each connection gets `answer` (a whole HTTP response) to its
-    first request, then is closed. Yields its base URL."""
+def raw_upstream(answer: bytes | Callable[[bytes], bytes], connections: int = 1) -> Iterator[str]:
+    """A hand-written upstream: each connection gets `answer` (a whole HTTP response, or made
+    from the request's bytes; `<flush>` splits it into parts sent apart) to its first request,
+    then is closed. Yields its base URL."""
 
     def serve(listener: socket.socket) -> None:
         for _ in range(connections):
             connection, _ = listener.accept()
             with connection:
-                connection.recv(65536)
-                connection.sendall(answer)
+                request = connection.recv(65536)
+                for part in (answer(request) if callable(answer) else answer).split(b"<flush>"):
+                    connection.sendall(part)
+                    time.sleep(0.05)  # a part of its own on the wire (an interim answer, say)
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -238,6 +241,28 @@ def test_a_chunked_json_answer_is_judged_whole(make_mock: Callable[..., Mock]) -
         [call] = front.mock.calls
     assert answer.content == body
     assert [(v.location, v.rule) for v in call.response_violations] == [("data", "type")]
+
+
+def test_only_the_final_answer_is_relayed(make_mock: Callable[..., Mock]) -> None:
+    # curl sends `Expect: 100-continue` with larger bodies; an upstream that sees it may answer an
+    # interim 100 first. The proxy sends the body at once, so it must not ask for one.
+    body = b'{"object":"list","type":"text","data":[]}'
+    final = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
+        len(body),
+        body,
+    )
+
+    def answer(request: bytes) -> bytes:
+        return (b"HTTP/1.1 100 Continue\r\n\r\n<flush>" if b"\r\nexpect:" in request.lower() else b"") + final
+
+    with raw_upstream(answer) as upstream, LiveServer(make_mock(proxy=upstream)) as front:
+        proxied = httpx.get(front.base_url + "/models", headers={**AUTH, "Expect": "100-continue"})
+    assert (proxied.status_code, proxied.content) == (200, body)
+    hints = b"HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n<flush>" + final
+    with raw_upstream(hints) as upstream, LiveServer(make_mock(proxy=upstream)) as front:
+        proxied = httpx.get(front.base_url + "/models", headers=AUTH)
+    assert (proxied.status_code, proxied.content) == (200, body)  # the 103 is skipped
+    assert "link" not in proxied.headers
 
 
 def test_a_clean_upstream_leaves_no_drift(make_mock: Callable[..., Mock]) -> None:
