@@ -113,6 +113,7 @@ class Upstream:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self._idle: list[_Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the idle connections belong to
 
     def headers_for(self, incoming: Incoming) -> list[tuple[str, str]]:
         """The client's headers as sent upstream (its credential replaced by --upstream-api-key)."""
@@ -177,6 +178,9 @@ class Upstream:
     async def send(self, incoming: Incoming, relative_path: str) -> Answer:
         """Forward one request; UpstreamError if no answer head arrives."""
         request = self._head(incoming, relative_path) + incoming.body
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a connection is bound to the loop that opened it
+            self._idle, self._loop = [], loop
         while True:
             reused = bool(self._idle)
             conn = self._idle.pop() if reused else await self._connect()
