@@ -112,7 +112,8 @@ def _routes(mock: Mock) -> Starlette:
 
     async def drift(request: Request) -> Response:
         if request.query_params.get("format") == "markdown":
-            return PlainTextResponse(mock.drift.markdown(), media_type="text/markdown")
+            source = mock.settings.proxy or f"cassettes in {mock.settings.replay}"
+            return PlainTextResponse(mock.drift.markdown(source), media_type="text/markdown")
         return JSONResponse(mock.drift.as_json())
 
     @guarded

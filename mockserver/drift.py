@@ -49,24 +49,24 @@ class Drift:
             ]
             return {"exchanges": self.exchanges, "drifted": self.drifted, "drift": rows}
 
-    def markdown(self) -> str:
+    def markdown(self, source: str) -> str:
+        """Shaped like the contract kit's drift report (`venice-contracts server --report md`)."""
         summary = self.as_json()
         lines = [
-            "# Drift from the spec",
+            "# Contract drift report",
             "",
-            f"{summary['drifted']} of {summary['exchanges']} relayed exchanges broke the spec.",
+            f"- Server: `{source}`",
+            f"- {summary['drifted']} of {summary['exchanges']} relayed exchanges broke the contract",
+            "",
         ]
-        if summary["drift"]:
-            lines += [
-                "",
-                "| operation | side | location | rule | count | first message |",
-                "|---|---|---|---|---|---|",
-            ]
-            lines += [
-                f"| {r['operation_id']} | {r['side']} | `{r['location']}` | {r['rule']} | {r['count']} | "
-                f"{_cell(r['message'])} |"
-                for r in summary["drift"]
-            ]
+        if not summary["drift"]:
+            return "\n".join([*lines, "None found: every relayed answer kept the contract.", ""])
+        lines += ["| Operation | Side | Where | Rule | Times | First message |", "|---" * 6 + "|"]
+        lines += [
+            f"| `{r['operation_id']}` | {r['side']} | `{r['location']}` | `{r['rule']}` | {r['count']} | "
+            f"{_cell(r['message'])} |"
+            for r in summary["drift"]
+        ]
         return "\n".join(lines) + "\n"
 
 

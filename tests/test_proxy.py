@@ -162,8 +162,9 @@ def test_a_faulty_upstream_shows_in_the_log_and_the_drift_report(
         }
         markdown = httpx.get(front.origin + "/__mock/drift?format=markdown")
         assert markdown.headers["content-type"].startswith("text/markdown")
-        assert f"| {entry['operation_id']} | response |" in markdown.text
-        assert "1 of 1 relayed exchanges" in markdown.text
+        assert f"| `{entry['operation_id']}` | response |" in markdown.text
+        assert "1 of 1 relayed exchanges broke the contract" in markdown.text
+        assert f"- Server: `{up.base_url}`" in markdown.text
 
 
 def test_upstream_connections_are_kept_alive_and_reused(make_mock: Callable[..., Mock]) -> None:
