@@ -235,9 +235,16 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 
 @contextmanager
-def spawned(extra_args: Sequence[str], timeout: float = 60.0) -> Iterator[Spawned]:
-    """Start the server, wait for its first answer, and always stop it (errors, Ctrl-C, SIGTERM)."""
-    command = server_command(extra_args)
+def spawned(
+    extra_args: Sequence[str], timeout: float = 60.0, command: Sequence[str] | None = None
+) -> Iterator[Spawned]:
+    """Start the server, wait for its first answer, and always stop it (errors, Ctrl-C, SIGTERM).
+    `command` replaces the installed console script (e.g. `python -m mockserver` of a checkout)."""
+    command = (
+        [*command, "--port", "0", "--log-level", "warning", *extra_args]
+        if command
+        else server_command(extra_args)
+    )
     with tempfile.TemporaryDirectory(prefix="venice-bench-") as tmp:
         out, err = Path(tmp, "stdout"), Path(tmp, "stderr")
         # Files, not pipes: nobody has to drain them, so a chatty server can never block on a full pipe.

@@ -19,10 +19,11 @@ from contracts.report import parse_formats, write_reports
 from contracts.safety import KEY_ENV, Redactor, UsageError, classify, plan
 from contracts.server.console import print_result
 from contracts.server.progress import Console, Silent
+from contracts.server.recorded import judge_cassettes
 from contracts.server.results import MODES, SuiteOptions
 from contracts.server.runner import run_suite
 from contracts.wording import counted
-from mockserver import Spec, SpecLoadError, load_spec
+from mockserver import CassetteError, Spec, SpecLoadError, load_spec
 
 _EPILOG = f"""\
 Without --base-url the mock is started in-process and checked (every operation may run there).
@@ -117,6 +118,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--no-auth-probe", action="store_true", help="do not send requests without or with a bad key"
     )
+    s.add_argument(
+        "--from-cassettes",
+        metavar="DIR",
+        help="judge the answers recorded in DIR (venice-mock --proxy URL --record DIR) offline, with "
+        "every check of a live run: drift in CI without a key",
+    )
     s.add_argument("--dry-run", action="store_true", help="list what would be called, send nothing")
     s.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     return p
@@ -189,9 +196,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.dry_run:
             _dry_run(options, spec, out)
             return 0
-        progress = Silent() if args.no_progress else Console()
-        result = run_suite(options, spec=spec, progress=progress)
-    except (UsageError, SpecLoadError) as exc:
+        if args.from_cassettes:
+            if not Path(args.from_cassettes).is_dir():
+                raise UsageError(f"--from-cassettes: no directory {args.from_cassettes!r}")
+            result = judge_cassettes(args.from_cassettes, spec, options.limits, redact)
+        else:
+            progress = Silent() if args.no_progress else Console()
+            result = run_suite(options, spec=spec, progress=progress)
+    except (UsageError, SpecLoadError, CassetteError) as exc:
         sys.stderr.write(f"venice-contracts: error: {redact(str(exc))}\n")
         return 2
     print_result(result, out, redact)

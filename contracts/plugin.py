@@ -14,12 +14,22 @@ other keywords are mockserver Settings: `@pytest.mark.venice_mock(seed=3, scenar
 Spec: the bundled swagger.yaml, or `--venice-spec PATH` / the `venice_spec` ini option for the
 whole run, or `@pytest.mark.venice_mock(spec="later.yaml")` for one test.
 
+Cassettes: `@pytest.mark.venice_mock(replay="tests/cassettes")` answers from the cassettes in
+that directory (relative to the rootdir); `--venice-record-mode` (or the `venice_record_mode`
+ini option) says what is recorded, as pytest-recording does: `none` (default: replay only, an
+unmatched request gets a 404), `once` (record all if the directory has no cassette yet, else
+like none), `new_episodes` (replay what is there, record what is missing), `all` (record
+everything again). Recording forwards to `--venice-upstream URL` (or the marker's `proxy=`),
+with `--venice-upstream-api-key KEY` if given (or the VENICE_API_KEY environment variable).
+
 `assert_client_conforms(calls)` fails listing each request that broke the contract.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -44,6 +54,7 @@ def __getattr__(name: str) -> Any:
 
 
 MODES = ("server", "inprocess")
+RECORD_MODES = ("none", "once", "new_episodes", "all")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,13 +74,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(the same file `venice-contracts server --spec` and `venice-mock --spec` take)",
     )
     parser.addini("venice_spec", "venice_mock fixture: path of the OpenAPI document to serve", default="")
+    group.addoption(
+        "--venice-record-mode",
+        choices=RECORD_MODES,
+        default=None,
+        help="venice_mock(replay=DIR): none (default: replay only), once (record if DIR has no "
+        "cassette), new_episodes (record what is missing), all (record everything again)",
+    )
+    parser.addini(
+        "venice_record_mode", "venice_mock(replay=DIR): none, once, new_episodes or all", default="none"
+    )
+    group.addoption(
+        "--venice-upstream",
+        default=None,
+        metavar="URL",
+        help="venice_mock(replay=DIR): the real API cassettes are recorded from "
+        "(e.g. https://api.venice.ai/api/v1)",
+    )
+    group.addoption(
+        "--venice-upstream-api-key",
+        default=None,
+        metavar="KEY",
+        help="the key sent upstream while recording (default: $VENICE_API_KEY, else the client's own)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "venice_mock(mode='server'|'inprocess', **settings): how the venice_mock fixture runs; "
-        "settings are mockserver.Settings fields (seed, scenarios, api_keys, any_model, ...)",
+        "venice_mock(mode='server'|'inprocess', replay=DIR, **settings): how the venice_mock fixture "
+        "runs; settings are mockserver.Settings fields (seed, scenarios, api_keys, any_model, ...)",
     )
 
 
@@ -103,6 +137,8 @@ def venice_mock(request: pytest.FixtureRequest, venice_spec: Spec) -> Iterator[V
         if isinstance(options.get(name), (list, str)):
             value = options[name]
             options[name] = (value,) if isinstance(value, str) else tuple(value)
+    if options.get("replay") is not None:
+        options.update(_cassette_settings(request.config, options))
     own_spec = "spec" in options or "overlays" in options
     if not own_spec:
         options["spec"] = _spec_path(request.config)  # what venice_spec loaded, for the mock's own checks
@@ -115,3 +151,31 @@ def venice_mock(request: pytest.FixtureRequest, venice_spec: Spec) -> Iterator[V
 @pytest.fixture
 def venice_calls(venice_mock: VeniceMock) -> CallLog:
     return venice_mock.calls
+
+
+def _cassette_settings(config: pytest.Config, options: dict[str, Any]) -> dict[str, Any]:
+    """The Settings a record mode means for `venice_mock(replay=DIR)` (pytest-recording's modes)."""
+    folder = Path(str(options["replay"]))
+    if not folder.is_absolute():
+        folder = config.rootpath / folder
+    mode = config.getoption("venice_record_mode") or config.getini("venice_record_mode") or "none"
+    if mode not in RECORD_MODES:
+        raise pytest.UsageError(f"venice_record_mode must be one of {', '.join(RECORD_MODES)}, not {mode!r}")
+    if mode == "once" and any(folder.glob("*.json")):
+        mode = "none"
+    if mode == "none":
+        return {"replay": str(folder), "replay_strict": options.get("replay_strict", True), "proxy": None}
+    upstream = options.get("proxy") or config.getoption("venice_upstream")
+    if not upstream:
+        raise pytest.UsageError(
+            f"--venice-record-mode={mode} records from the real API: give --venice-upstream URL "
+            "(or venice_mock(proxy=URL))"
+        )
+    key = options.get("upstream_api_key") or config.getoption("venice_upstream_api_key")
+    key = key or os.environ.get("VENICE_API_KEY") or None
+    return {
+        "proxy": upstream,
+        "upstream_api_key": key,
+        "record": str(folder),
+        "replay": str(folder) if mode == "new_episodes" else None,
+    }

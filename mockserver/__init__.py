@@ -1,15 +1,20 @@
 """venice-mockkit's server: a spec-driven fake of the Venice.ai API.
 
 Public API: `create_app` (an ASGI app), `Mock` (the pipeline, its request log and scripts),
-`Settings`, `load_spec` and the values they return, the resilience scenario catalog, and the
-error tree under `MockServerError` (drawn in mockserver/exceptions.py).
+`Settings`, `load_spec` and the values they return, the resilience scenario catalog, the
+error tree under `MockServerError` (drawn in mockserver/exceptions.py), and the cassettes
+`--record` writes (`load_cassettes`).
 Everything else is internal; the contract kit (`contracts`) uses only these names.
 """
 
 from mockserver.app import MockApp, create_app
 from mockserver.calls import Call, CallLog
+from mockserver.cassettes import PLACEHOLDER as SCRUBBED
+from mockserver.cassettes import Cassette
+from mockserver.cassettes import load as load_cassettes
 from mockserver.errors import Violation
 from mockserver.exceptions import (
+    CassetteError,
     CatalogError,
     ListenError,
     MockServerError,
@@ -33,8 +38,11 @@ __all__ = [
     "SCENARIOS",
     "SCENARIO_RETRY_AFTER",
     "SCENARIO_STATUSES",
+    "SCRUBBED",
     "Call",
     "CallLog",
+    "Cassette",
+    "CassetteError",
     "CatalogError",
     "ListenError",
     "Mock",
@@ -55,6 +63,7 @@ __all__ = [
     "Violation",
     "__version__",
     "create_app",
+    "load_cassettes",
     "load_spec",
 ]
 

@@ -1,5 +1,5 @@
-"""Routes under /__mock/: the request log, the loaded spec, health (the inspector page's own
-routes are in admin_inspector.py). Plain Starlette.
+"""Routes under /__mock/: the request log, the loaded spec, health, drift (the inspector page's
+own routes are in admin_inspector.py). Plain Starlette.
 
 Whenever keys are configured, every admin route needs the admin token (`--admin-token`, default:
 the first `--api-key`): the log shows everyone's bodies, reset empties the state file and scripts
@@ -9,11 +9,13 @@ change what every client gets. It is accepted as `Authorization: Bearer TOKEN`, 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -108,6 +110,12 @@ def _routes(mock: Mock) -> Starlette:
             }
         )
 
+    async def drift(request: Request) -> Response:
+        if request.query_params.get("format") == "markdown":
+            source = mock.settings.proxy or f"cassettes in {mock.settings.replay}"
+            return PlainTextResponse(mock.drift.markdown(source), media_type="text/markdown")
+        return JSONResponse(mock.drift.as_json())
+
     @guarded
     async def reset(request: Request) -> Response:
         await off_loop(mock, mock.reset)
@@ -120,7 +128,7 @@ def _routes(mock: Mock) -> Starlette:
         known = (
             "GET /__mock/ (the inspector), GET/DELETE /__mock/requests, GET /__mock/requests/SEQ, "
             "GET /__mock/spec, GET /__mock/spec/operations/ID, GET /__mock/config, GET /__mock/health, "
-            "POST /__mock/reset, GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios"
+            "POST /__mock/reset, GET/POST/DELETE /__mock/scripts, GET /__mock/scenarios, GET /__mock/drift"
         )
         return JSONResponse(
             {"error": f"no mock admin route {request.url.path}; known: {known}"}, status_code=404
@@ -138,8 +146,19 @@ def _routes(mock: Mock) -> Starlette:
             Route("/__mock/spec", spec, methods=["GET"]),
             Route("/__mock/health", health, methods=["GET"]),
             Route("/__mock/reset", reset, methods=["POST"]),
+            Route("/__mock/drift", drift, methods=["GET"]),
             *admin_scripts.routes(mock),  # /__mock/scripts, /__mock/scenarios
             *admin_inspector.routes(mock),  # /__mock/ (the page), /__mock/requests/SEQ, ...
         ],
         exception_handlers={404: not_found, 405: not_allowed},
+        lifespan=lambda app: _closing(mock),
     )
+
+
+@contextlib.asynccontextmanager
+async def _closing(mock: Mock) -> AsyncIterator[None]:
+    """Close the upstream's connection pool (--proxy) inside the loop it ran in."""
+    try:
+        yield
+    finally:
+        await mock.aclose()

@@ -182,6 +182,8 @@ class MockApp:
             reply = await asyncio.get_running_loop().run_in_executor(
                 self._offload, self.mock.handle, incoming
             )
+        if reply.pending is not None:  # --proxy: the upstream answers
+            reply = await reply.pending()
         await _send(reply, receive, send)
 
     def _too_large(self, scope: Scope, headers: dict[str, str], size: int) -> Reply:

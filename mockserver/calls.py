@@ -25,6 +25,11 @@ _QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
 _ANSWERED_SECRET = re.compile(rb'("apiKey"\s*:\s*")([^"]*)(")')
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a header or query parameter name looks like it carries a credential."""
+    return _SECRET_NAME.search(unquote_plus(name)) is not None
+
+
 def _hidden(value: str) -> str:
     scheme, _, secret = value.partition(" ")
     if not secret:
@@ -88,6 +93,8 @@ class Call(NamedTuple):
     reply_body: bytes = b""  # as sent (encoded), up to the log's body limit; a stream's once it ended
     reply_size: int = 0  # the full size sent
     streamed: bool = False
+    # With --proxy or --replay: how the upstream's answer broke the spec (`violations` are the request's).
+    response_violations: tuple[Violation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -115,6 +122,7 @@ class Call(NamedTuple):
             "duration_ms": round(self.duration_ms, 3),
             "nearest": list(self.nearest),
             "notes": list(self.notes),
+            "response_violations": [v.as_json() for v in self.response_violations],
         }
 
     def detail_json(self) -> dict[str, Any]:

@@ -112,6 +112,7 @@ def _dumps(call: Call) -> str:
             "reply_body": _b64(call.reply_body),
             "reply_size": call.reply_size,
             "streamed": call.streamed,
+            "response_violations": [[v.location, v.rule, v.message] for v in call.response_violations],
         }
     )
 
@@ -138,4 +139,5 @@ def _loads(seq: int, text: str) -> Call:
         reply_body=base64.b64decode(raw["reply_body"]),
         reply_size=raw["reply_size"],
         streamed=raw["streamed"],
+        response_violations=tuple(Violation(*v) for v in raw.get("response_violations", ())),
     )

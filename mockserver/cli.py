@@ -14,13 +14,15 @@ from mockserver.exceptions import MockServerError, one_line
 from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
 from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
+from mockserver.proxy import Upstream
 from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 
 _EPILOG = """\
 admin routes: GET/DELETE /__mock/requests (request log), GET /__mock/spec, GET /__mock/health,
               POST /__mock/reset (forget keys, usage, scripts and the log),
-              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios;
+              GET/POST/DELETE /__mock/scripts (scripted answers), GET /__mock/scenarios,
+              GET /__mock/drift[?format=markdown] (what relayed answers broke);
               with --api-key they need the admin token: 'Authorization: Bearer TOKEN'
 keys:         an --api-key is the account owner's ADMIN key; keys created through POST /api_keys
               are ADMIN or INFERENCE, and an INFERENCE key gets 401 on key management and billing
@@ -253,6 +255,73 @@ def parser() -> argparse.ArgumentParser:
         help="answer adversely, always or with probability P drawn from the seed (repeatable; per "
         f"request: 'X-Mock-Scenario: NAME'): {', '.join(SCENARIOS)}",
     )
+    relay = p.add_argument_group(
+        "proxy, record, replay",
+        "validate real traffic in both directions, save it as cassettes, answer from them offline",
+    )
+    relay.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="forward every valid request to this upstream base URL (e.g. https://api.venice.ai/api/v1) "
+        "and judge its answers against the spec on their way back (GET /__mock/drift)",
+    )
+    relay.add_argument(
+        "--upstream-api-key",
+        metavar="KEY",
+        help="send 'Authorization: Bearer KEY' upstream instead of the client's own credential "
+        "(or $VENICE_MOCK_UPSTREAM_API_KEY: the command line is visible to every user)",
+    )
+    relay.add_argument(
+        "--forward-invalid",
+        action="store_true",
+        help="forward requests that break the contract too (default: the mock answers them 400)",
+    )
+    relay.add_argument(
+        "--upstream-connect-timeout",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds to connect to the upstream before a 504 (default: %(default)g)",
+    )
+    relay.add_argument(
+        "--upstream-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds the upstream may stay silent (before its answer, between stream chunks) "
+        "before a 504 (default: %(default)g)",
+    )
+    relay.add_argument(
+        "--record",
+        metavar="DIR",
+        help="with --proxy: save each exchange as a cassette (one JSON file, credentials scrubbed) in "
+        "DIR; with --replay DIR too, only what no cassette answers yet",
+    )
+    relay.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="answer requests that match a cassette in DIR with its recorded answer, byte for byte; "
+        "others are synthesized (or forwarded, with --proxy)",
+    )
+    relay.add_argument(
+        "--replay-pace",
+        choices=["recorded", "none"],
+        default="recorded",
+        help="replayed streams: chunks at their recorded times, or all at once (default: %(default)s)",
+    )
+    relay.add_argument(
+        "--replay-strict",
+        action="store_true",
+        help="a request no cassette matches gets a 404 naming the nearest cassette (default: synthesized)",
+    )
+    relay.add_argument(
+        "--replay-ignore",
+        metavar="FIELD",
+        action="append",
+        default=None,
+        help="top-level request body field that does not count when matching cassettes (repeatable; "
+        "replaces the default: user, stream_options)",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
     p.add_argument(
         "--log-level",
@@ -287,6 +356,16 @@ def settings_from(args: argparse.Namespace) -> Settings:
         scenarios=tuple(args.scenario),
         allow_fault_headers=args.allow_fault_headers,
         admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_VARIABLE) or None,
+        proxy=args.proxy,
+        upstream_api_key=args.upstream_api_key or os.environ.get(UPSTREAM_KEY_VARIABLE) or None,
+        forward_invalid=args.forward_invalid,
+        upstream_connect_timeout=args.upstream_connect_timeout,
+        upstream_read_timeout=args.upstream_timeout,
+        record=os.path.abspath(args.record) if args.record else None,
+        replay=os.path.abspath(args.replay) if args.replay else None,
+        replay_pace=args.replay_pace,
+        replay_strict=args.replay_strict,
+        replay_ignore=tuple(args.replay_ignore) if args.replay_ignore is not None else Settings.replay_ignore,
     )
 
 
@@ -294,6 +373,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 # the environment is the owner's only.
 API_KEYS_VARIABLE = "VENICE_MOCK_API_KEYS"
 ADMIN_TOKEN_VARIABLE = "VENICE_MOCK_ADMIN_TOKEN"
+UPSTREAM_KEY_VARIABLE = "VENICE_MOCK_UPSTREAM_API_KEY"
 
 
 def secret_keys(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -345,6 +425,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error("--workers must be at least 1")
     if args.state and args.state_file:
         p.error("--state and --state-file name the same thing: give one")
+    if args.record and not args.proxy:
+        p.error("--record needs --proxy URL: it records what the upstream answers")
+    if args.replay and not args.record and not os.path.isdir(args.replay):
+        p.error(f"--replay: no directory {args.replay!r} (with --record DIR too, it is created)")
+    if args.proxy:
+        try:
+            Upstream(args.proxy, settings_from(args).upstream_api_key, 1.0, 1.0)
+        except ValueError as exc:
+            p.error(str(exc))
     settings = settings_from(args)
     try:
         mock = Mock(settings)

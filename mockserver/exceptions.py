@@ -11,6 +11,7 @@
     ├── SelectionError (ValueError) a mock control names something the spec does not document
     │                               (a Prefer code or example, a fault, a scenario)
     ├── ScriptError (ValueError)    a scripted answer cannot be served as asked
+    ├── CassetteError               a --replay file is not a cassette
     └── SynthesisError              no valid value can be made for a (contradictory) schema
 
 Each message names the file, flag or field and what is wrong with it. The classes live here, in
@@ -78,6 +79,12 @@ class ScriptError(MockServerError, ValueError):
     """A script that cannot be served as asked (or that breaks the contract, with validate on)."""
 
     summary = "bad script"
+
+
+class CassetteError(MockServerError):
+    """A file in the --replay directory that is not a cassette (named, with the reason)."""
+
+    summary = "cannot read the cassettes"
 
 
 class SynthesisError(MockServerError):

@@ -9,9 +9,10 @@ import functools
 import hashlib
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from mockserver.errors import Violation
 from mockserver.exceptions import SelectionError
 from mockserver.spec import Operation, Response
 from mockserver.types import JSON, Incoming
@@ -52,6 +53,10 @@ class Reply:
     stream: AsyncIterator[bytes] | None = field(default=None, compare=False)
     media_type: str | None = None
     notes: tuple[str, ...] = ()  # for the request log
+    # With --replay: how the recorded answer broke the spec (None: not a recorded answer).
+    drift: tuple[Violation, ...] | None = None
+    # Set only with --proxy: the real reply is the upstream's, awaited at the edge (app.py).
+    pending: Callable[[], Awaitable[Reply]] | None = field(default=None, compare=False)
 
 
 @functools.lru_cache(maxsize=512)

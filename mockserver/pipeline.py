@@ -3,29 +3,46 @@
 route -> validate -> behaviors check -> select (Prefer, violations, success; media type) ->
 admit (rate limits) -> synthesize -> behaviors refine -> render (JSON, SSE, CSV, binary) ->
 encode (gzip/br) -> optional self-check -> account -> record.
+With --proxy (or --replay), a valid request is forwarded (or replayed) instead of synthesized,
+and the answer judged against the spec on its way back (`_relay`); recorded at the same exit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
-from mockserver import behaviors, encoding, faults, media, scenarios, scripts, streaming
+from mockserver import (
+    behaviors,
+    bodies,
+    cassettes,
+    encoding,
+    faults,
+    media,
+    proxy,
+    scenarios,
+    scripts,
+    streaming,
+)
 from mockserver.behaviors import Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
 from mockserver.completion import complete
+from mockserver.drift import Drift
 from mockserver.errors import Violation, error_body
 from mockserver.exceptions import SelectionError, StoreUnavailable, SynthesisError
 from mockserver.exchange import Exchange, Reply, request_seed
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
 from mockserver.selection import Accept, Prefer, negotiate, parse_prefer, response_for, success_response
-from mockserver.selfcheck import check_reply
+from mockserver.selfcheck import StreamJudge, check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec, load_spec
@@ -75,6 +92,15 @@ class Mock:
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
         self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+        s = self.settings
+        self.upstream = (
+            proxy.Upstream(s.proxy, s.upstream_api_key, s.upstream_connect_timeout, s.upstream_read_timeout)
+            if s.proxy
+            else None
+        )
+        self.drift = Drift()  # what relayed answers broke, for the whole run (GET /__mock/drift)
+        self.tape = cassettes.Tape(s.replay) if s.replay else None  # --replay: answers by match key
+        self._relaying = self.upstream is not None or self.tape is not None
 
     def _call_log(self) -> CallLog:
         """The request log lives where the state does when it is shared (Redis): every process
@@ -116,8 +142,15 @@ class Mock:
         self.services.state.reset()
         self.scripts.clear()
         self.calls.clear()
+        self.drift.clear()
         self._cache.clear()
         self._replays.clear()
+
+    async def aclose(self) -> None:
+        """Release what the mock holds open (a --proxy's upstream connections), inside the event
+        loop that opened them: the server's lifespan calls it, an in-process user must."""
+        if self.upstream is not None:
+            await self.upstream.aclose()
 
     def behavior(self, operation_id: str) -> Behavior | None:
         return behaviors.lookup(operation_id) if self.settings.behaviors else None
@@ -140,7 +173,9 @@ class Mock:
             replayed = self._replays.get(replay_key)
             if replayed is not None:
                 reply, operation_id = replayed
-                return self._record(incoming, operation_id, reply, (), (), started)
+                return self._record(
+                    incoming, operation_id, reply, (), (), started, reply.drift or (), reply.drift is not None
+                )
         operation: Operation | None = None
         verdict: Verdict | None = None
         nearest: tuple[str, ...] = ()
@@ -181,6 +216,8 @@ class Mock:
                     error_body(f"the mock failed to answer {operation.operation_id}: {type(exc).__name__}"),
                     notes=("mock bug",),
                 )
+        if reply.pending is not None:
+            return reply  # forwarded: recorded when the upstream's answer is complete
         if replay_key is not None and operation is not None and verdict is not None:
             self._maybe_replay(replay_key, operation, verdict, reply)
         return self._record(
@@ -190,6 +227,8 @@ class Mock:
             verdict.violations if verdict else (),
             nearest,
             started,
+            reply.drift or (),
+            reply.drift is not None,  # a replayed answer counts for the drift summary
         )
 
     def _record(
@@ -200,8 +239,24 @@ class Mock:
         violations: tuple[Violation, ...],
         nearest: tuple[str, ...],
         started: float,
+        response_violations: tuple[Violation, ...] = (),
+        relayed: bool = False,
+        cassette: cassettes.Cassette | None = None,
+        sent: tuple[bytes, int] | None = None,
     ) -> Reply:
-        """Record the call; the reply to send (a stream is recorded as it is sent)."""
+        """Record the call; the reply to send (a stream is recorded as it is sent). `relayed`:
+        forwarded or replayed, so it counts for /__mock/drift; `cassette`: written with --record;
+        `sent`: a relayed stream's first bytes and its size, recorded once it ended (judging it
+        needs the end)."""
+        if relayed and operation_id is not None:
+            self.drift.add(operation_id, violations, response_violations)
+        if cassette is not None and self.settings.record is not None:
+            try:
+                cassettes.write(self.settings.record, cassette)
+            except OSError as exc:  # a full disk must not break the answer the client is getting
+                logger.error("venice-mock: cannot write cassette %s: %s", cassette.file_name, exc)
+            if self.tape is not None:  # --record with --replay: recorded once, replayed after
+                self.tape.add(cassette)
         call = self.calls.record(
             time=time.time(),
             method=incoming.method,
@@ -217,10 +272,12 @@ class Mock:
             nearest=nearest,
             notes=reply.notes,
             reply_headers=reply.headers,
-            reply_body=reply.body,
-            streamed=reply.stream is not None,
+            reply_body=reply.body if sent is None else sent[0],
+            reply_size=len(reply.body) if sent is None else sent[1],
+            streamed=reply.stream is not None or sent is not None,
+            response_violations=response_violations,
         )
-        if reply.stream is None:
+        if reply.stream is None or sent is not None:
             return reply
         return dataclasses.replace(reply, stream=self.calls.tee(call.seq, reply.stream))
 
@@ -229,6 +286,7 @@ class Mock:
         and rendering are pure functions of these parts of the request."""
         if (
             incoming.method != "GET"
+            or self.upstream is not None
             or self.settings.faults
             or self.settings.scenarios
             or self.scripts.active()
@@ -292,6 +350,10 @@ class Mock:
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
     def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
+        if self._relaying:
+            relayed = self._relay(op, incoming, verdict)
+            if relayed is not None:
+                return relayed
         # Who you are comes first: credentials (401), then the key's type, before any mock control.
         if verdict.status == 401:
             return violation_reply(verdict.status, verdict.violations)
@@ -378,6 +440,137 @@ class Mock:
         if behavior is not None and behavior.account is not None and reply.status < 300:
             behavior.account(exchange, value, self.services)
         return reply
+
+    def _relay(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply | None:
+        """A contract-valid request is replayed (--replay) or goes upstream (--proxy); None: it
+        is synthesized as usual. An invalid one gets the mock's own 400 (401, 415) unless
+        --forward-invalid. Behaviors stay out: the upstream knows its own models and keys."""
+        if verdict.violations and not self.settings.forward_invalid:
+            return violation_reply(verdict.status, verdict.violations)
+        s = self.settings
+        relative = self.router.relative(incoming.path) or incoming.path
+        key = (
+            cassettes.key_for(op.operation_id, relative, incoming, s.replay_ignore)
+            if self.tape is not None or s.record is not None
+            else ""
+        )
+        started = time.perf_counter()
+        if self.tape is not None:
+            found = self.tape.get(key)
+            if found is not None:
+                return cassettes.reply(found, s.replay_pace == "recorded")
+            if self.upstream is None and s.replay_strict:
+                return self._no_cassette(op, incoming, relative)
+        if self.upstream is None:
+            return None
+        forward = functools.partial(self._forward, op, incoming, verdict.violations, started, relative, key)
+        return Reply(502, (), pending=forward)
+
+    def _no_cassette(self, op: Operation, incoming: Incoming, relative: str) -> Reply:
+        assert self.tape is not None
+        asked = f"{incoming.method} {relative}{'?' + incoming.query_string if incoming.query_string else ''}"
+        nearest = self.tape.nearest(
+            op.operation_id, f"{asked} {incoming.body[:200].decode('utf-8', 'replace')}"
+        )
+        where = (
+            f"; nearest: {nearest.file_name} ({nearest.describe()[:120]})" if nearest else " (none recorded)"
+        )
+        return json_reply(
+            404,
+            error_body(
+                f"--replay-strict: no cassette in {self.settings.replay} matches {asked}{where}",
+                nearest=nearest.file_name if nearest else None,
+            ),
+        )
+
+    async def _forward(
+        self,
+        op: Operation,
+        incoming: Incoming,
+        asked: tuple[Violation, ...],
+        started: float,
+        relative: str,
+        key: str,
+    ) -> Reply:
+        assert self.upstream is not None
+        recording = self.settings.record is not None
+        try:
+            answer = await self.upstream.send(incoming, relative)
+        except proxy.UpstreamError as exc:
+            reply = json_reply(exc.status, error_body(exc.message, upstream=self.upstream.url))
+            self._record(incoming, op.operation_id, reply, asked, (), started, relayed=True)
+            return reply
+        media_type = bodies.media_type_of(dict(answer.headers).get("content-type", "")) or None
+
+        def cassette(
+            problems: tuple[Violation, ...], chunks: tuple[tuple[float, bytes], ...] | None = None
+        ) -> cassettes.Cassette | None:
+            if not recording:
+                return None
+            return cassettes.make(
+                op.operation_id, key, relative, incoming, answer.status, answer.headers, answer.body, chunks,
+                asked, problems,
+            )  # fmt: skip
+
+        if answer.chunks is None:
+            reply = Reply(answer.status, answer.headers, answer.body, media_type=media_type)
+            problems = tuple(check_reply(op, reply, binaries=True))
+            self._record(
+                incoming, op.operation_id, reply, asked, (), started, problems, True, cassette(problems)
+            )
+            return reply
+        head = Reply(answer.status, answer.headers, b"", answer.chunks, media_type)
+        judge = StreamJudge(op, head)
+
+        async def relayed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+            ended = "cut"
+            kept: list[bytes] = []  # for the request log, up to its body limit
+            room, size = self.calls.body_limit, 0
+            tape: list[tuple[float, bytes]] | None = [] if recording else None
+            clock = asyncio.get_running_loop().time
+            head_at = clock()
+            try:
+                async for chunk in chunks:
+                    judge.feed(chunk)
+                    size += len(chunk)
+                    if room > 0:
+                        kept.append(chunk[:room])
+                        room -= len(kept[-1])
+                    if tape is not None:
+                        tape.append((clock() - head_at, chunk))
+                        if size > cassettes.MAX_RECORDED_BYTES:
+                            tape = None  # too long to keep: relayed, not recorded
+                    yield chunk
+                ended = "complete"
+            except (GeneratorExit, asyncio.CancelledError):  # closed, or its task cancelled (edge)
+                ended = "client disconnected"  # not the upstream's fault
+                raise
+            except proxy.UpstreamError as exc:
+                ended = exc.message  # the client's stream ends here too; the log says why
+            finally:
+                aclose = getattr(chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                if ended == "client disconnected":
+                    problems = tuple(judge.problems)  # the end was not the upstream's to judge
+                else:
+                    problems = tuple(judge.finish(ended == "complete"))
+                notes = () if ended == "complete" else (ended,)
+                taped = cassette(problems, tuple(tape)) if tape is not None and ended == "complete" else None
+                self._record(
+                    incoming,
+                    op.operation_id,
+                    replace(head, notes=notes),
+                    asked,
+                    (),
+                    started,
+                    problems,
+                    True,
+                    taped,
+                    (b"".join(kept), size),
+                )
+
+        return Reply(answer.status, answer.headers, b"", relayed(answer.chunks), media_type)
 
     def _cache_key(self, ex: Exchange, behavior: Behavior | None) -> tuple[object, ...] | None:
         cacheable = behavior.cacheable if behavior is not None else True

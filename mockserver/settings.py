@@ -37,6 +37,17 @@ class Settings:
     # X-Mock-Fault may name security-weakening faults (auth-not-enforced) even with api_keys set.
     allow_fault_headers: bool = False
     admin_token: str | None = None  # guards /__mock/*; None: the first api key (open without keys)
+    # Proxy, record, replay (proxy.py, cassettes.py): validate real traffic, then replay it offline.
+    proxy: str | None = None  # upstream base URL, e.g. https://api.venice.ai/api/v1
+    upstream_api_key: str | None = None  # sent upstream instead of the client's own Authorization
+    forward_invalid: bool = False  # forward requests that break the contract (default: the mock's 400)
+    upstream_connect_timeout: float = 5.0  # seconds to connect upstream before a 504
+    upstream_read_timeout: float = 60.0  # seconds of upstream silence (head or between bytes): 504
+    record: str | None = None  # directory cassettes are written to
+    replay: str | None = None  # directory cassettes are answered from
+    replay_pace: str = "recorded"  # "recorded": stream chunks at their recorded times; "none": at once
+    replay_strict: bool = False  # an unmatched request gets a 404 naming the nearest cassette
+    replay_ignore: tuple[str, ...] = ("user", "stream_options")  # body fields matching ignores
 
     @property
     def admin_credential(self) -> str | None:

@@ -56,4 +56,5 @@ INTERNAL_SIGNALS = {
     "mockserver.behaviors.images._Unusable",  # images.py turns it into a 400
     "mockserver.media.images.ImageError",  # images.py turns it into a 400 for uploads
     "mockserver.media.png.PngError",  # media/images.py turns it into ImageError
+    "mockserver.proxy.UpstreamError",  # the pipeline turns it into a 502/504 (--proxy)
 }

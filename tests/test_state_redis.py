@@ -300,3 +300,22 @@ def test_the_request_log_lists_the_calls_of_both_processes(redis_server: RedisSe
         assert detail["response"]["body"].rstrip().endswith("data: [DONE]")
         assert httpx.delete(f"{admin[1]}/requests").status_code == 204
         assert httpx.get(f"{admin[0]}/requests").json() == []
+
+
+def test_a_proxy_on_the_redis_store_logs_the_upstreams_drift(
+    redis_server: RedisServer, make_mock: Any
+) -> None:
+    from tests.conftest import LiveServer
+
+    with ExitStack() as stack:
+        upstream = stack.enter_context(LiveServer(make_mock(faults=("wrong-field-type",))))
+        front = stack.enter_context(serving("--state", redis_server.url(), "--proxy", upstream.base_url))
+        assert httpx.get(f"{front}/models", headers=auth("anyone"), timeout=30).status_code == 200
+        stream = {**CHAT, "stream": True}
+        answer = httpx.post(f"{front}/chat/completions", json=stream, headers=auth("anyone"), timeout=30)
+        assert answer.status_code == 200
+        calls = httpx.get(front.rsplit("/api/", 1)[0] + "/__mock/requests", timeout=30).json()
+    relayed = [c for c in calls if c["operation_id"] == "listModels"][-1]  # after the start-up probe
+    assert [v["rule"] for v in relayed["response_violations"]] == ["type"]
+    streamed = [c for c in calls if c["operation_id"] == "createChatCompletion"][-1]
+    assert streamed["response_violations"] == []

@@ -19,7 +19,7 @@ import httpx
 
 from contracts.client.conformance import assert_client_conforms
 from contracts.client.decoy import Decoy
-from contracts.client.transport import sync_transport
+from contracts.client.transport import close_in_process, sync_transport
 from contracts.server.local import LocalMock
 from mockserver import CallLog, Mock, Scripted, Settings, Spec, create_app
 
@@ -43,6 +43,8 @@ class VeniceMock:
     ) -> None:
         if self._server is not None:
             self._server.__exit__(kind, exc, tb)
+        else:
+            close_in_process(self.mock)
         self._decoy.close()
 
     @property

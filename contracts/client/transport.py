@@ -13,10 +13,13 @@ import queue
 import threading
 from collections.abc import Iterator, MutableMapping
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import httpx
+
+if TYPE_CHECKING:
+    from mockserver import Mock
 
 Message = MutableMapping[str, Any]
 _END = object()
@@ -36,6 +39,12 @@ class _Loop:
                 threading.Thread(target=loop.run_forever, name="venice-mock-inprocess", daemon=True).start()
                 cls._loop = loop
             return cls._loop
+
+
+def close_in_process(mock: Mock) -> None:
+    """In-process mode runs no lifespan: release what the mock holds open (a --proxy's upstream
+    connections) on the shared loop that opened them."""
+    asyncio.run_coroutine_threadsafe(mock.aclose(), _Loop.get()).result(timeout=10)
 
 
 def sync_transport(app: Any, flavor: ModuleType = httpx) -> Any:
