@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -49,8 +50,9 @@ def served(make_mock: Callable[..., Mock]) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture
-def page(served: LiveServer) -> Iterator[Any]:
+@contextmanager
+def browsing(origin: str) -> Iterator[Any]:
+    """A page of headless Chromium (the system's, through playwright) allowed the clipboard."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium()
@@ -58,12 +60,18 @@ def page(served: LiveServer) -> Iterator[Any]:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=executable, args=args)
         context = browser.new_context(viewport={"width": 1500, "height": 900})
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.origin)
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
         try:
             yield context.new_page()
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def page(served: LiveServer) -> Iterator[Any]:
+    with browsing(served.origin) as opened:
+        yield opened
 
 
 def open_row(page: Any, row: Any) -> None:
@@ -209,6 +217,27 @@ def test_images_are_shown_and_audio_plays(served: LiveServer, page: Any) -> None
         " a.onerror = () => fail(String(a.error && a.error.code)); })"
     )
     assert duration > 0
+
+
+def test_a_proxied_answer_that_breaks_the_spec_shows_its_drift(make_mock: Callable[..., Mock]) -> None:
+    # The mock as a validating proxy in front of an upstream whose /models items have a field of
+    # the wrong type: the page counts and lists what the upstream got wrong.
+    with (
+        LiveServer(make_mock(faults=("wrong-field-type",))) as upstream,
+        LiveServer(make_mock(proxy=upstream.base_url)) as front,
+        browsing(front.origin) as page,
+    ):
+        assert httpx.get(f"{front.base_url}/models", headers={"Authorization": "Bearer k"}).status_code == 200
+        page.goto(f"{front.origin}/__mock/")
+        row = page.locator("#calls tbody tr").first
+        row.wait_for()
+        assert row.locator("td").nth(5).inner_text() != ""  # counted beside the request's own
+        page.check("#f-viol")  # "has violations" keeps it: drift counts
+        open_row(page, page.locator("#calls tbody tr").first)
+        drift = page.locator("#response-violations .violation").first
+        drift.wait_for()
+        assert drift.locator(".rule").inner_text() == "type"
+        assert page.locator("#violations .violation").count() == 0  # the request itself was fine
 
 
 def test_the_routes_behind_the_page(client: httpx.Client) -> None:

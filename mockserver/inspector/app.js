@@ -36,8 +36,25 @@ function shown(call) {
   const op = $("f-op").value, status = $("f-status").value;
   if (op && (call.operation_id || "(no operation)") !== op) return false;
   if (status && String(call.status)[0] !== status) return false;
-  if ($("f-viol").checked && call.violations.length === 0) return false;
+  if ($("f-viol").checked && violationCount(call) === 0) return false;
   return true;
+}
+
+// Request violations, plus what the proxy found wrong with the upstream's answer (drift).
+function violationCount(call) {
+  return call.violations.length + (call.response_violations || []).length;
+}
+
+function violationList(id, list, empty) {
+  const box = el("div", { id });
+  if (!list.length && empty) box.append(el("p", { class: "muted", text: empty }));
+  for (const v of list) {
+    box.append(el("div", { class: "violation" },
+      el("code", { class: "field", text: v.location || "(body)" }),
+      el("span", { class: "rule", text: v.rule }),
+      el("span", { class: "message", text: v.message })));
+  }
+  return box;
 }
 
 function renderList() {
@@ -53,7 +70,7 @@ function renderList() {
       el("td", { text: `${call.method} ${target}` }),
       el("td", { text: call.operation_id || "—" }),
       el("td", { class: "s" + String(call.status)[0], text: String(call.status) }),
-      el("td", { class: call.violations.length ? "nviol" : "", text: String(call.violations.length || "") }),
+      el("td", { class: violationCount(call) ? "nviol" : "", text: String(violationCount(call) || "") }),
       el("td", { text: call.duration_ms.toFixed(1) }));
     if (call.seq === state.selected) row.classList.add("selected");
     row.addEventListener("click", () => select(call.seq));
@@ -116,16 +133,14 @@ async function select(seq) {
     el("pre", { id: "curl", text: curl(call) }),
   ];
   parts.push(el("h3", { text: `Violations (${call.violations.length})` }));
-  const violations = el("div", { id: "violations" });
-  if (!call.violations.length) violations.append(el("p", { class: "muted", text: "none: the request follows the spec" }));
-  for (const v of call.violations) {
-    violations.append(el("div", { class: "violation" },
-      el("code", { class: "field", text: v.location || "(body)" }),
-      el("span", { class: "rule", text: v.rule }),
-      el("span", { class: "message", text: v.message })));
-  }
+  const violations = violationList("violations", call.violations, "none: the request follows the spec");
   if (call.nearest.length) violations.append(el("p", { class: "muted", text: "nearest: " + call.nearest.join(", ") }));
   parts.push(violations);
+  const drift = call.response_violations || [];
+  if (drift.length) {
+    parts.push(el("h3", { text: `Answer violations (${drift.length}): the upstream's answer breaks the spec` }));
+    parts.push(violationList("response-violations", drift, ""));
+  }
   parts.push(el("h3", { text: "Request" }));
   parts.push(el("pre", { id: "request-headers", text: Object.entries(call.headers).map(([k, v]) => `${k}: ${v}`).join("\n") }));
   if (call.body !== null && call.body !== "") parts.push(el("pre", { id: "request-body", text: pretty(call.body) }));
@@ -141,7 +156,7 @@ async function select(seq) {
     try {
       const op = await api(`/__mock/spec/operations/${encodeURIComponent(call.operation_id)}`);
       spec.append(el("p", { text: `${op.method} ${op.path}: ${op.summary || ""}` }), el("pre", { text: JSON.stringify(op.spec, null, 2) }));
-      spec.open = call.violations.length > 0;
+      spec.open = violationCount(call) > 0;
     } catch (_) {
       spec.append(el("p", { class: "muted", text: "not found in the spec" }));
     }
