@@ -4,7 +4,6 @@ upstream's: whole bodies at once, streams event by event as they pass (StreamJud
 from __future__ import annotations
 
 import gzip
-import re
 import zlib
 from typing import Any
 
@@ -14,26 +13,16 @@ import orjson
 from mockserver import bodies
 from mockserver.errors import Violation
 from mockserver.exchange import Reply
+from mockserver.media.types import format_of
 from mockserver.rendering import JSON_TYPE
 from mockserver.spec import Operation
 from mockserver.validation import check_value
 
-# What each binary media type's bytes begin with (PCM is headerless: anything goes).
-_MAGIC: dict[str, re.Pattern[bytes]] = {
-    "image/png": re.compile(rb"\x89PNG\r\n\x1a\n"),
-    "image/jpeg": re.compile(rb"\xff\xd8\xff"),
-    "image/webp": re.compile(rb"RIFF....WEBP", re.DOTALL),
-    "audio/mpeg": re.compile(rb"ID3|\xff[\xe0-\xff]"),
-    "audio/wav": re.compile(rb"RIFF....WAVE", re.DOTALL),
-    "audio/flac": re.compile(rb"fLaC"),
-    "audio/opus": re.compile(rb"OggS"),
-    "audio/aac": re.compile(rb"\xff[\xf0-\xff]|ADIF"),
-}
-
 
 def binary_problems(media_type: str, body: bytes) -> list[Violation]:
     """An image or audio body that is not what its Content-Type says (by its magic bytes)."""
-    magic = _MAGIC.get(media_type)
+    known = format_of(media_type)
+    magic = known.magic if known is not None else None
     if magic is None or magic.match(body):
         return []
     return [Violation("body", "magic", f"the body does not start like {media_type}: {body[:12]!r}")]
@@ -81,7 +70,7 @@ def check_reply(op: Operation, reply: Reply, binaries: bool = False) -> list[Vio
         body = decoded(reply.body, headers.get("content-encoding", ""))
     except ValueError as exc:
         return [*problems, Violation("header.content-encoding", "content-encoding", str(exc))]
-    if binaries and media_type in _MAGIC:
+    if binaries and format_of(media_type) is not None:
         return [*problems, *binary_problems(media_type, body)]
     if media_type == JSON_TYPE or media_type.endswith("+json"):
         try:

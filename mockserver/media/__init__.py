@@ -10,25 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.exchange import Exchange
+from mockserver.media.types import OPAQUE_TYPES, format_of
 from mockserver.spec import Response
 from mockserver.types import JSON
 
 JSON_TYPE = "application/json"
 SSE_TYPE = "text/event-stream"
-
-_IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/webp": "webp"}
-_AUDIO_FORMATS = {
-    "audio/mpeg": "mp3",
-    "audio/mp3": "mp3",
-    "audio/opus": "opus",
-    "audio/ogg": "opus",
-    "audio/aac": "aac",
-    "audio/flac": "flac",
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/pcm": "pcm",
-    "audio/l16": "pcm",
-}
 
 
 def kind(media_type: str) -> str:
@@ -68,18 +55,15 @@ def as_text(value: JSON) -> bytes:
     return dump_json(value)
 
 
-# Where a binary answer of each media type comes from. Every entry is a real file of its type;
-# `application/octet-stream` is opaque, so seeded random bytes are a valid one. A binary type
-# absent from this table has no encoder here: it gets `placeholder()` (see its docstring), and
-# the spec load warns about every response that names one (specload).
-VIDEO_TYPES = ("video/mp4",)
-OPAQUE_TYPES = ("application/octet-stream",)
+# Where a binary answer of each media type comes from: the table in media/types.py, every entry
+# a real file of its type; `application/octet-stream` is opaque, so seeded random bytes are a
+# valid one. A binary type absent from both has no encoder here: it gets `placeholder()` (see its
+# docstring), and the spec load warns about every response that names one (specload).
 
 
 def encodable(media_type: str) -> bool:
     """Whether the mock makes real bytes of this (binary) media type."""
-    name = media_type.split(";")[0].strip().lower()
-    return name in _IMAGE_FORMATS or name in _AUDIO_FORMATS or name in VIDEO_TYPES or name in OPAQUE_TYPES
+    return format_of(media_type) is not None or media_type.split(";")[0].strip().lower() in OPAQUE_TYPES
 
 
 def placeholder(media_type: str) -> bytes:
@@ -91,16 +75,16 @@ def placeholder(media_type: str) -> bytes:
 def binary(ex: Exchange) -> bytes:
     """A real file of the documented binary type, small and seeded (behaviors refine sizes)."""
     media_type = ex.media_type or "application/octet-stream"
-    if media_type in _IMAGE_FORMATS:
+    known = format_of(media_type)
+    if known is not None and known.family == "image":
         from mockserver.media.images import encode_image
 
-        return encode_image(64, 64, _IMAGE_FORMATS[media_type], ex.seed)  # type: ignore[arg-type]
-    if media_type in _AUDIO_FORMATS:
+        return encode_image(64, 64, known.name, ex.seed)  # type: ignore[arg-type]
+    if known is not None and known.family == "audio":
         from mockserver.media.audio import synthesize_speech
 
-        fmt = _AUDIO_FORMATS[media_type]
-        return synthesize_speech("This is the mock speaking.", 1.0, fmt, ex.seed).data  # type: ignore[arg-type]
-    if media_type in VIDEO_TYPES:
+        return synthesize_speech("This is the mock speaking.", 1.0, known.name, ex.seed).data  # type: ignore[arg-type]
+    if known is not None and known.family == "video":
         from mockserver.media.mp4 import encode_mp4
 
         return encode_mp4(128, 72, 1.0, ex.seed)

@@ -20,7 +20,6 @@ import struct
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 import lameenc
@@ -29,19 +28,11 @@ from mockserver.media.flac import encode_flac
 from mockserver.media.ogg import OPUS_RATE, encode_silent_opus
 from mockserver.media.tone import SAMPLE_RATE as SAMPLE_RATE  # 24000 Hz mono 16-bit, like Kokoro TTS
 from mockserver.media.tone import Sentence, plan_speech, sentence_blocks
+from mockserver.media.types import media_types
 
 AudioFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 
-MEDIA_TYPES: Mapping[str, str] = MappingProxyType(
-    {
-        "mp3": "audio/mpeg",
-        "opus": "audio/opus",
-        "aac": "audio/aac",
-        "flac": "audio/flac",
-        "wav": "audio/wav",
-        "pcm": "audio/pcm",
-    }
-)
+MEDIA_TYPES: Mapping[str, str] = media_types("audio")  # format -> media type (media/types.py)
 
 # MPEG-2 Layer III at 24 kHz: 576 samples per frame. At 48 kb/s a frame is exactly 144 bytes (never padded),
 # plenty for a mono tone, and it lets durations be read off the byte count.

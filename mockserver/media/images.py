@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Literal
 
 from PIL import Image, UnidentifiedImageError
@@ -18,12 +17,11 @@ from PIL import Image, UnidentifiedImageError
 from mockserver.media.picture import picture_rows, seeded_picture
 from mockserver.media.png import SIGNATURE as PNG_SIGNATURE
 from mockserver.media.png import PngError, check_png, encode_png, read_header
+from mockserver.media.types import media_types
 
 ImageFormat = Literal["png", "jpeg", "webp"]
 
-MEDIA_TYPES: Mapping[str, str] = MappingProxyType(
-    {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
-)
+MEDIA_TYPES: Mapping[str, str] = media_types("image")  # format -> media type (media/types.py)
 
 # Uploads above this are refused before any pixel is decoded (a 50 MP PNG, 150 MB of pixels, can be a
 # 150 KB file). It is also the most the mock will draw; the API's own ceiling (16,777,216 px after
