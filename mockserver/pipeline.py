@@ -30,7 +30,7 @@ from mockserver import (
     scripts,
     streaming,
 )
-from mockserver.behaviors import Behavior
+from mockserver.behaviors import GENERIC, Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalog import load_catalog
@@ -56,9 +56,9 @@ _NO_PREFER = Prefer()
 _CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
 
-def _body_key(behavior: Behavior | None, body: JSON) -> bytes | None:
+def _body_key(behavior: Behavior, body: JSON) -> bytes | None:
     """The body as it counts for the seed: without the fields a behavior says do not matter."""
-    if behavior is None or not behavior.seed_ignores or not isinstance(body, dict):
+    if not behavior.seed_ignores or not isinstance(body, dict):
         return None
     return dump_json({k: v for k, v in sorted(body.items()) if k not in behavior.seed_ignores})
 
@@ -152,8 +152,8 @@ class Mock:
         if self.upstream is not None:
             await self.upstream.aclose()
 
-    def behavior(self, operation_id: str) -> Behavior | None:
-        return behaviors.lookup(operation_id) if self.settings.behaviors else None
+    def behavior(self, operation_id: str) -> Behavior:
+        return behaviors.lookup(operation_id) if self.settings.behaviors else behaviors.GENERIC
 
     def handle(self, incoming: Incoming) -> Reply:
         """Answer one request and record it."""
@@ -305,7 +305,7 @@ class Mock:
         if (
             reply.status >= 400
             or reply.stream is not None
-            or (behavior is not None and not behavior.cacheable)
+            or not behavior.cacheable
             # A key created through the API may be deleted later: its answers must be re-judged.
             or (credential is not None and self.services.state.key_status(credential) is not None)
         ):
@@ -358,10 +358,9 @@ class Mock:
         if verdict.status == 401:
             return violation_reply(verdict.status, verdict.violations)
         behavior = self.behavior(op.operation_id)
-        if behavior is not None and behavior.permit is not None:
-            denied = behavior.permit(op, verdict.data, self.services)
-            if denied is not None:
-                return json_reply(denied.status, error_body(denied.message), list(denied.headers.items()))
+        denied = behavior.permit(op, verdict.data, self.services)
+        if denied is not None:
+            return json_reply(denied.status, error_body(denied.message), list(denied.headers.items()))
         injected = faults.requested(
             self.settings.faults, incoming.header("x-mock-fault"), self._header_may_weaken
         )
@@ -372,7 +371,7 @@ class Mock:
         prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
         # A forced status (Prefer: code=) answers a contract-valid request even if its content
         # would be refused (unknown model, ...): the test asked for that status.
-        if behavior is not None and behavior.check is not None and prefer.code is None:
+        if prefer.code is None:
             problems = behavior.check(op, verdict.data, self.services)
             if problems:
                 return violation_reply(400, problems)
@@ -381,11 +380,7 @@ class Mock:
             status, response = prefer.code, response_for(op, prefer.code)
         else:
             status, response = success_response(op)
-        implied = (
-            behavior.implied(op, verdict.data, self.services)
-            if behavior and behavior.implied and status < 300
-            else None
-        )
+        implied = behavior.implied(op, verdict.data, self.services) if status < 300 else None
         accept = Accept.parse(incoming.header("accept"))
         media_type, acceptable = negotiate(list(response.content) if response else [], accept, implied)
         if not acceptable and self.settings.strict_accept:
@@ -412,10 +407,9 @@ class Mock:
         scripted = self.scripts.take(op.operation_id)
         if scripted is not None:  # the client test said what this call answers
             return scripts.render(scripted, exchange, self)
-        if behavior is not None and behavior.admit is not None and status < 300:
-            refusal = behavior.admit(exchange, self.services)
-            if refusal is not None:
-                return json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
+        refusal = behavior.admit(exchange, self.services) if status < 300 else None
+        if refusal is not None:
+            return json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
         cache_key = self._cache_key(exchange, behavior)
         reply = self._cache.get(cache_key) if cache_key else None
         value: JSON = None
@@ -437,7 +431,7 @@ class Mock:
         if injected:
             reply = faults.apply(injected, reply, exchange)
         # Calls a scenario refused (429, 5xx) are not billed: account for what was answered.
-        if behavior is not None and behavior.account is not None and reply.status < 300:
+        if reply.status < 300:
             behavior.account(exchange, value, self.services)
         return reply
 
@@ -572,10 +566,14 @@ class Mock:
 
         return Reply(answer.status, answer.headers, b"", relayed(answer.chunks), media_type)
 
-    def _cache_key(self, ex: Exchange, behavior: Behavior | None) -> tuple[object, ...] | None:
-        cacheable = behavior.cacheable if behavior is not None else True
+    def _cache_key(self, ex: Exchange, behavior: Behavior) -> tuple[object, ...] | None:
         headers = ex.incoming.headers
-        if ex.operation.method != "GET" or not cacheable or "prefer" in headers or "x-mock-fault" in headers:
+        if (
+            ex.operation.method != "GET"
+            or not behavior.cacheable
+            or "prefer" in headers
+            or "x-mock-fault" in headers
+        ):
             return None
         return (
             ex.operation.operation_id,
@@ -592,7 +590,7 @@ class Mock:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
 
-    def _render(self, ex: Exchange, behavior: Behavior | None) -> tuple[Reply, JSON]:
+    def _render(self, ex: Exchange, behavior: Behavior) -> tuple[Reply, JSON]:
         notes = (f"Prefer: code={ex.status}",) if ex.incoming.header("prefer") else ()
         media_type = ex.media_type
         if ex.response is None or media_type is None:
@@ -607,28 +605,26 @@ class Mock:
         if kind == "json":
             body = dump_json(value)
         elif kind == "sse":
-            events = behavior.events(ex, value, self.services) if behavior and behavior.events else [value]
+            events = behavior.events(ex, value, self.services)
             stream = streaming.sse(events, streaming.pacing(self.settings, ex.incoming))
         elif kind == "csv":
             body = media.csv_body(value, ex.response)
         elif kind == "text":
             body = media.as_text(value)
         else:
-            produced = (
-                behavior.binary(ex, self.services) if behavior and behavior.binary else media.binary(ex)
-            )
+            produced = behavior.binary(ex, self.services)
             if isinstance(produced, bytes):
                 body = produced
             else:
                 stream = produced
-        given = behavior.headers(ex, value, self.services) if behavior and behavior.headers else {}
+        given = behavior.headers(ex, value, self.services)
         headers = [
             ("content-type", media.content_type(media_type)),
             *documented_headers(ex.response, self.synthesizer, lambda: ex.rng("headers"), given),
         ]
         return Reply(ex.status, tuple(headers), body, stream, media_type, notes), value
 
-    def _value(self, ex: Exchange, behavior: Behavior | None, media_type: str) -> JSON:
+    def _value(self, ex: Exchange, behavior: Behavior, media_type: str) -> JSON:
         """The JSON value behind a JSON, SSE or CSV answer (from the JSON media type's schema)."""
         assert ex.response is not None
         spec_media = ex.response.content[media_type]
@@ -643,15 +639,15 @@ class Mock:
             value = spec_media.examples[ex.example]
         elif ex.static and spec_media.examples:
             value = next(iter(spec_media.examples.values()))
-        elif meaningful and behavior is not None and behavior.build is not None:
-            value = behavior.build(ex, self.services)  # the behavior makes the whole answer
+        elif meaningful:
+            value = behavior.build(ex, self.services)  # the behavior (or the schema) makes it
         elif spec_media.schema is None:
             value = None
         else:
             value = self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
-        if meaningful and behavior is not None and behavior.refine is not None:
+        if meaningful:
             value = behavior.refine(ex, value, self.services)
-        if meaningful and behavior is not None and spec_media.schema is not None:
+        if meaningful and behavior is not GENERIC and spec_media.schema is not None:
             # Behaviors know the bundled spec; a later one may ask for more (issue 13).
             value = complete(self.synthesizer, spec_media.schema, value, ex.rng("completion"))
         return value

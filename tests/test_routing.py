@@ -86,3 +86,20 @@ def test_misses_are_recorded_with_their_nearest_operations(mock: Mock, client: T
 
 def test_miss_values() -> None:
     assert Miss(405, "/x", allowed=("GET",)).allowed == ("GET",)
+
+
+def test_an_operation_without_semantics_gets_the_generic_behavior_and_it_is_cacheable() -> None:
+    from mockserver.behaviors import GENERIC, Behavior, combine, lookup, synthesized
+
+    assert lookup("noSuchOperation") is GENERIC
+    assert GENERIC.cacheable
+    assert not Behavior().cacheable  # a behavior is assumed to read state unless it says otherwise
+    assert Behavior().build is synthesized
+
+    # Combining keeps the first part that sets a hook of its own, the default otherwise.
+    def build(ex: object, services: object) -> None:
+        return None
+
+    both = combine([Behavior(), Behavior(build=build)])
+    assert both.build is build
+    assert combine([Behavior(), Behavior()]).build is synthesized

@@ -5,13 +5,13 @@ Behavior makes those answers mean something (echo the model, one embedding per i
 the requested size, keys that stay deleted). Behaviors must keep their output valid against the
 spec: tests/test_selfcheck.py and each area's tests validate what they produce.
 
-Hooks, all optional, called by mockserver.pipeline:
+Hooks, each with a default (GENERIC is an operation without semantics), called by mockserver.pipeline:
   implied(op, request, services)  media type the request implies (return_binary -> image/png; a
                                   finished video job -> video/mp4)
   permit(op, request, services)   who may call it (an INFERENCE key on an admin route: 401); runs
                                   before any `Prefer` choice, so Prefer never changes who you are
   check(op, request, services)    semantic violations (unknown model, ...) answered with 400
-  build(ex, services)             the whole JSON body of a 2xx, instead of synthesizing one first
+  build(ex, services)             the whole JSON body of a 2xx (default: `synthesized`, from the schema)
   refine(ex, value, services)     the synthesized (or built) JSON body -> the meaningful one
   headers(ex, value, services)    values for documented (or extra) response headers
   events(ex, value, services)     a streamed answer: the SSE event payloads for the JSON value
@@ -33,8 +33,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from mockserver import media
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
+from mockserver.media import JSON_TYPE
 from mockserver.spec import Operation
 from mockserver.types import JSON
 from mockserver.validation import RequestData
@@ -74,76 +76,130 @@ Admit = Callable[[Exchange, "Services"], "Refusal | None"]
 Permit = Callable[[Operation, RequestData, "Services"], "Refusal | None"]
 
 
+# The defaults: what an operation without Venice semantics does at each step. A behavior sets
+# only the hooks it needs; the pipeline calls every hook and never asks whether one is there.
+
+
+def _no_refusal(op: Operation, request: RequestData, services: Services) -> Refusal | None:
+    return None
+
+
+def _nothing_implied(op: Operation, request: RequestData, services: Services) -> str | None:
+    return None
+
+
+def _no_violations(op: Operation, request: RequestData, services: Services) -> list[Violation]:
+    return []
+
+
+def synthesized(ex: Exchange, services: Services) -> JSON:
+    """The answer from the schema alone: a seeded valid value (examples preferred)."""
+    assert ex.response is not None
+    schema = ex.response.content[JSON_TYPE].schema
+    return None if schema is None else services.synthesizer.valid_value(schema, ex.rng("body"), examples=True)
+
+
+def _unchanged(ex: Exchange, value: JSON, services: Services) -> JSON:
+    return value
+
+
+def _no_headers(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON]:
+    return {}
+
+
+def _one_event(ex: Exchange, value: JSON, services: Services) -> Iterable[JSON]:
+    return [value]  # the answer's JSON value as a single event
+
+
+def _media_bytes(ex: Exchange, services: Services) -> bytes | AsyncIterator[bytes]:
+    return media.binary(ex)
+
+
+def _admitted(ex: Exchange, services: Services) -> Refusal | None:
+    return None
+
+
+def _nothing_to_account(ex: Exchange, value: JSON, services: Services) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Behavior:
-    permit: Permit | None = None
-    implied: Implied | None = None
-    check: Check | None = None
-    build: Build | None = None
-    refine: Refine | None = None
-    headers: Headers | None = None
-    events: Events | None = None
-    binary: Binary | None = None
-    admit: Admit | None = None
-    account: Account | None = None
+    permit: Permit = _no_refusal
+    implied: Implied = _nothing_implied
+    check: Check = _no_violations
+    build: Build = synthesized
+    refine: Refine = _unchanged
+    headers: Headers = _no_headers
+    events: Events = _one_event
+    binary: Binary = _media_bytes
+    admit: Admit = _admitted
+    account: Account = _nothing_to_account
+    # A behavior is assumed to read state (keys, usage) unless it says its GET answers depend on
+    # the request only; GENERIC, which reads nothing, says so.
     cacheable: bool = False
     seed_ignores: tuple[str, ...] = ()
 
 
+# An operation without Venice semantics (or every operation with --no-behaviors): the answer is a
+# function of (spec, seed, request) alone, so a repeated GET may be replayed from memory.
+GENERIC = Behavior(cacheable=True)
+_DEFAULTS = Behavior()
+
+
+def _own(part: Behavior, name: str) -> bool:
+    """Whether `part` sets the hook `name` itself (not the default)."""
+    return getattr(part, name) is not getattr(_DEFAULTS, name)
+
+
 def combine(parts: Sequence[Behavior]) -> Behavior:
-    """One Behavior from several: first answer wins for implied/events/binary/admit/permit; checks and
-    headers add up; refinements chain; every account hook runs."""
+    """One Behavior from several: first answer wins for implied/admit/permit, the first part that
+    sets build/events/binary provides it; checks and headers add up; refinements chain; every
+    account hook runs."""
     if len(parts) == 1:
         return parts[0]
 
     def first(name: str) -> Any:
-        hooks = [getattr(p, name) for p in parts if getattr(p, name) is not None]
-        return hooks[0] if hooks else None
+        return next((getattr(p, name) for p in parts if _own(p, name)), getattr(_DEFAULTS, name))
 
     def implied(op: Operation, request: RequestData, services: Services) -> str | None:
-        return next((m for p in parts if p.implied and (m := p.implied(op, request, services))), None)
+        return next((m for p in parts if (m := p.implied(op, request, services))), None)
 
     def check(op: Operation, request: RequestData, services: Services) -> list[Violation]:
-        return [v for p in parts if p.check for v in p.check(op, request, services)]
+        return [v for p in parts for v in p.check(op, request, services)]
 
     def refine(ex: Exchange, value: JSON, services: Services) -> JSON:
         for p in parts:
-            if p.refine:
-                value = p.refine(ex, value, services)
+            value = p.refine(ex, value, services)
         return value
 
     def headers(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON]:
         out: dict[str, JSON] = {}
         for p in parts:
-            if p.headers:
-                out.update(p.headers(ex, value, services))
+            out.update(p.headers(ex, value, services))
         return out
 
     def admit(ex: Exchange, services: Services) -> Refusal | None:
-        return next((r for p in parts if p.admit and (r := p.admit(ex, services))), None)
+        return next((r for p in parts if (r := p.admit(ex, services))), None)
 
     def permit(op: Operation, request: RequestData, services: Services) -> Refusal | None:
-        return next((r for p in parts if p.permit and (r := p.permit(op, request, services))), None)
+        return next((r for p in parts if (r := p.permit(op, request, services))), None)
 
     def account(ex: Exchange, value: JSON, services: Services) -> None:
         for p in parts:
-            if p.account:
-                p.account(ex, value, services)
-
-    def has(name: str) -> bool:
-        return any(getattr(p, name) is not None for p in parts)
+            p.account(ex, value, services)
 
     return Behavior(
-        permit=permit if has("permit") else None,
-        implied=implied if has("implied") else None,
-        check=check if has("check") else None,
+        permit=permit,
+        implied=implied,
+        check=check,
         build=first("build"),
-        refine=refine if has("refine") else None,
-        headers=headers if has("headers") else None,
+        refine=refine,
+        headers=headers,
         events=first("events"),
         binary=first("binary"),
-        admit=admit if has("admit") else None,
-        account=account if has("account") else None,
+        admit=admit,
+        account=account,
         cacheable=all(p.cacheable for p in parts),
         seed_ignores=tuple(dict.fromkeys(f for p in parts for f in p.seed_ignores)),
     )
@@ -173,8 +229,9 @@ def _collect() -> Mapping[str, Behavior]:
 _REGISTRY: Mapping[str, Behavior] | None = None
 
 
-def lookup(operation_id: str) -> Behavior | None:
+def lookup(operation_id: str) -> Behavior:
+    """The operation's Venice semantics; GENERIC for an operation they do not know."""
     global _REGISTRY
     if _REGISTRY is None:  # collected on first use: the modules import the pipeline's value types
         _REGISTRY = _collect()
-    return _REGISTRY.get(operation_id)
+    return _REGISTRY.get(operation_id, GENERIC)
