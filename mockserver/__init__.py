@@ -32,7 +32,8 @@ from mockserver.scenarios import SCENARIOS
 from mockserver.scenarios import STATUSES as SCENARIO_STATUSES
 from mockserver.scripts import Scripted
 from mockserver.settings import Settings
-from mockserver.spec import Operation, Spec, SpecWarning, load_spec
+from mockserver.spec import Operation, Spec, SpecWarning
+from mockserver.specload import load_spec
 
 __all__ = [
     "SCENARIOS",

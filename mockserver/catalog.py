@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -258,20 +257,3 @@ class Catalog:
                 f"{kind!r} is not a price of {model.type} model {model.id!r}; its kinds: {', '.join(kinds)}"
             )
         return model
-
-
-def default_fixtures_dir() -> Path:
-    """The bundled fixtures directory (see mockserver.catalogfile)."""
-    from mockserver.catalogfile import default_fixtures_dir as find
-
-    return find()
-
-
-def load_catalog(directory: Path | str | None = None) -> Catalog:
-    """Read and check a fixtures directory (None: the bundled one). Raises CatalogError.
-
-    Loading lives in mockserver.catalogfile; imported here lazily because it builds these values.
-    """
-    from mockserver.catalogfile import load_catalog as load
-
-    return load(directory)

@@ -33,7 +33,7 @@ from mockserver import (
 from mockserver.behaviors import GENERIC, Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
-from mockserver.catalog import load_catalog
+from mockserver.catalogfile import load_catalog
 from mockserver.completion import complete
 from mockserver.drift import Drift
 from mockserver.errors import Violation, error_body
@@ -45,8 +45,9 @@ from mockserver.selection import Accept, Prefer, negotiate, parse_prefer, respon
 from mockserver.selfcheck import StreamJudge, check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
-from mockserver.spec import Operation, Response, Spec, load_spec
-from mockserver.state import open_state
+from mockserver.spec import Operation, Response, Spec
+from mockserver.specload import load_spec
+from mockserver.stores import open_state
 from mockserver.synthesis import Synthesizer
 from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
@@ -406,7 +407,8 @@ class Mock:
         )
         scripted = self.scripts.take(op.operation_id)
         if scripted is not None:  # the client test said what this call answers
-            return scripts.render(scripted, exchange, self)
+            own = lambda chosen: self._render(chosen, behavior)[0]  # noqa: E731 (one use, here)
+            return scripts.render(scripted, exchange, own, self.synthesizer)
         refusal = behavior.admit(exchange, self.services) if status < 300 else None
         if refusal is not None:
             return json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from mockserver.types import JSON
 from mockserver.validation import check_value
 
 if TYPE_CHECKING:
-    from mockserver.pipeline import Mock
+    from mockserver.synthesis import Synthesizer
 
 SSE_TYPE = "text/event-stream"
 MAX_DELAY = 60.0  # seconds; a typo must not hang a test run
@@ -239,9 +239,12 @@ def _default_media_type(body: JSON | bytes, content: Mapping[str, Any]) -> str:
     return JSON_TYPE
 
 
-def render(scripted: Scripted, exchange: Exchange, mock: Mock) -> Reply:
+def render(
+    scripted: Scripted, exchange: Exchange, own: Callable[[Exchange], Reply], synthesizer: Synthesizer
+) -> Reply:
     """The scripted answer as bytes: exactly what was given, plus a Content-Type and any
-    documented headers the script left out."""
+    documented headers the script left out. `own` renders the mock's own answer to an exchange
+    (the pipeline's renderer: a script without a body gets what the mock would send)."""
     op = exchange.operation
     status = scripted.status if scripted.status is not None else exchange.status
     if scripted.validate and not scripted.validated:  # scripted without a spec: check it now
@@ -261,11 +264,10 @@ def render(scripted: Scripted, exchange: Exchange, mock: Mock) -> Reply:
     else:
         media_type = scripted.media_type or _media_type_for(exchange, status)
         chosen = replace(exchange, status=status, response=response, media_type=media_type)
-        rendered, _ = mock._render(chosen, mock.behavior(op.operation_id))  # the mock's own answer
-        reply = encoding.encode(rendered, exchange.incoming.header("accept-encoding"))
+        reply = encoding.encode(own(chosen), exchange.incoming.header("accept-encoding"))
         given = {**dict(reply.headers), **given}
     headers = {"content-type": media.content_type(media_type)} if media_type else {}
-    headers.update(documented_headers(response, mock.synthesizer, exchange.rng("headers"), given))
+    headers.update(documented_headers(response, synthesizer, exchange.rng("headers"), given))
     headers.update(given)
     reply = replace(reply, headers=tuple(headers.items()), notes=("scripted",))
     if scripted.scenarios:

@@ -1,14 +1,13 @@
 """The loaded contract: operations, parameters, bodies, responses and security as frozen values.
 
-Reading a file into these values is mockserver.specload's job (`load_spec`, also here).
+Reading a file into these values is mockserver.specload's job (`load_spec`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from mockserver.schemas import Compiled
 from mockserver.types import JSON
@@ -138,12 +137,3 @@ class Spec:
 @functools.lru_cache(maxsize=1024)
 def _success_statuses(statuses: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted(int(s) for s in statuses if s.isdigit() and s.startswith("2")))
-
-
-def load_spec(
-    path: Path | str | None = None, overlays: Sequence[Path | str] = (), default_overlay: bool = True
-) -> Spec:
-    """Load, check and compile an OpenAPI 3.0/3.1 document (see mockserver.specload)."""
-    from mockserver.specload import load  # loading builds these values: imported when used
-
-    return load(path, overlays, default_overlay)

@@ -84,7 +84,7 @@ def apply_overlay(document: JSON, overlay: JSON) -> JSON:
     return merged
 
 
-def load(
+def load_spec(
     path: Path | str | None = None, overlays: Sequence[Path | str] = (), default_overlay: bool = True
 ) -> Spec:
     """Load, check and compile an OpenAPI 3.0/3.1 document. Raises SpecLoadError if broken.

@@ -1,7 +1,7 @@
 """State that outlives one request: API keys, billing usage, rate-limit counters and refusals,
 queued video jobs.
 
-One interface (`State`), three stores, chosen by `--state URL` (`open_state`): in memory
+One interface (`State`), three stores, chosen by `--state URL` (`stores.open_state`): in memory
 (`memory://`, the default, below); SQLite (`sqlite:///PATH`, alias `--state-file PATH`,
 mockserver.state_sqlite), which survives restarts and is shared by the worker processes of one
 machine; Redis (`redis://host:port/db`, mockserver.state_redis), shared by any number of mock
@@ -307,23 +307,3 @@ def _numbered(e: UsageEntry, seq: int) -> UsageEntry:
 
 
 STATE_SCHEMES = ("memory://", "sqlite:///PATH", "redis://HOST:PORT/DB")
-
-
-def open_state(where: str | None, clock: Clock = time.time) -> State:
-    """The store `where` names: a URL (see STATE_SCHEMES), a bare path (`--state-file`: SQLite),
-    or None (in memory)."""
-    if where is None or where == "memory://":
-        return MemoryState(clock)
-    if where.startswith(("redis://", "rediss://", "unix://")):
-        from mockserver.state_redis import RedisState
-
-        return RedisState(where, clock)
-    if where.startswith("sqlite://"):
-        where = where.removeprefix("sqlite://")
-        if not where.startswith("/"):
-            raise StateError(f"sqlite:// needs an absolute path (sqlite:///PATH), not {where!r}")
-    elif "://" in where:
-        raise StateError(f"unknown state store {where!r}; known: {', '.join(STATE_SCHEMES)}")
-    from mockserver.state_sqlite import SqliteState
-
-    return SqliteState(where, clock)

@@ -25,9 +25,8 @@ from mockserver.catalog import (
     PRICE_KINDS,
     Catalog,
     Model,
-    default_fixtures_dir,
-    load_catalog,
 )
+from mockserver.catalogfile import default_fixtures_dir, load_catalog
 from mockserver.exceptions import CatalogError
 from mockserver.schemas import Compiled
 from tests.later_venice import BUNDLED_TYPES, NEW_TYPES

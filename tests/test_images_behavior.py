@@ -18,7 +18,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mockserver import Mock, Settings, Spec, create_app
-from mockserver.catalog import load_catalog
+from mockserver.catalogfile import load_catalog
 from mockserver.media.images import encode_image
 from tests.helpers import AUTH
 
@@ -353,7 +353,7 @@ def test_upscale_and_edit_need_their_catalog_models(make_mock: Callable[..., Moc
 
     import yaml
 
-    from mockserver.catalog import default_fixtures_dir
+    from mockserver.catalogfile import default_fixtures_dir
 
     source = default_fixtures_dir()
     shutil.copytree(source, tmp_path, dirs_exist_ok=True)

@@ -21,7 +21,7 @@ import pytest
 from contracts.cli import main as contracts_main
 from mockserver import Mock, Settings, Spec
 from mockserver.behaviors.video import PIXEL_FRAMES
-from mockserver.catalog import load_catalog
+from mockserver.catalogfile import load_catalog
 from mockserver.cli import parser, settings_from
 from mockserver.media.mp4 import FPS
 from mockserver.state import VideoJob

@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 from mockserver import Mock, create_app
 from mockserver.behaviors import GENERIC, lookup
 from mockserver.behaviors.models import DEFAULT_TYPE
-from mockserver.catalog import Catalog, default_fixtures_dir, load_catalog
+from mockserver.catalog import Catalog
+from mockserver.catalogfile import default_fixtures_dir, load_catalog
 from mockserver.exchange import Exchange
 from mockserver.types import Incoming
 from mockserver.validation import RequestData

@@ -19,7 +19,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from mockserver import Mock, create_app
-from mockserver.catalog import default_fixtures_dir
+from mockserver.catalogfile import default_fixtures_dir
 from mockserver.media.audio import speech_duration
 from mockserver.media.tone import split_sentences
 from tests.conftest import LiveServer

@@ -28,11 +28,11 @@ from mockserver.state import (
     UsageEntry,
     UsageQuery,
     VideoJob,
-    open_state,
     secret_hash,
 )
 from mockserver.state_redis import RedisState
 from mockserver.state_sqlite import SqliteState
+from mockserver.stores import open_state
 from mockserver.timestamps import parse_instant, rfc3339
 from tests.redis_server import RedisServer
 

@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.state import StateError, open_state
+from mockserver.state import StateError
+from mockserver.stores import open_state
 from tests.checked_client import fixtures_with_limits
 from tests.redis_server import RedisServer, redis_binary
 from tests.test_state_file import CHAT, auth, create, serving
