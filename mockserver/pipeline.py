@@ -30,7 +30,7 @@ from mockserver import (
     scripts,
     streaming,
 )
-from mockserver.behaviors import GENERIC, Behavior
+from mockserver.behaviors.hooks import GENERIC, Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalogfile import load_catalog

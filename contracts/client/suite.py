@@ -32,8 +32,8 @@ from contracts.client.findings import Finding
 from contracts.client.harness import Harness
 from contracts.client.judge import request_findings, response_findings
 from contracts.client.media import SSE_TYPE
+from contracts.client.report import ClientOptions, ClientReport, OperationReport
 from contracts.client.resilience import judge_scenario, scenario_case
-from contracts.client.results import ClientOptions, ClientReport, OperationReport
 from contracts.server.local import LocalMock
 from contracts.strategies import bundled_spec
 from mockserver import Mock, Operation, Settings, Spec

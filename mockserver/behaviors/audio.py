@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from mockserver import streaming
-from mockserver.behaviors import Behavior
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange, derive_seed

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockserver import streaming
-from mockserver.behaviors import Behavior
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.keys import caller, permit_admin
 from mockserver.behaviors.limits import load_limits
 from mockserver.behaviors.ratelimits import OPERATION_TYPES, call_model

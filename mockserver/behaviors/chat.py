@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockserver import formats, text, tokens
-from mockserver.behaviors import Behavior, chat_prompted, chat_stream, chat_text, chat_tools
+from mockserver.behaviors import chat_prompted, chat_stream, chat_text, chat_tools
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange

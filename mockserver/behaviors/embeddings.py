@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mockserver import tokens
-from mockserver.behaviors import Behavior
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange

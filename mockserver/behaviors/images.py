@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, cast
 
 from mockserver import formats
-from mockserver.behaviors import Behavior
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange, derive_seed

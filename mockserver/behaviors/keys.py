@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mockserver.behaviors import Behavior, Refusal, Refused
+from mockserver.behaviors.hooks import Behavior, Refusal, Refused
 from mockserver.behaviors.limits import WINDOW_SECONDS, load_limits
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange

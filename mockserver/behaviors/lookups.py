@@ -14,7 +14,7 @@ import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from mockserver.behaviors import Behavior, Refusal
+from mockserver.behaviors.hooks import Behavior, Refusal
 from mockserver.behaviors.keys import forced, key_item, permit_admin, recent_spending, touch
 from mockserver.exchange import Exchange
 from mockserver.types import JSON

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockserver.behaviors import Behavior
+from mockserver.behaviors.hooks import Behavior
 from mockserver.catalog import Catalog, Model
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mockserver.behaviors import Behavior, Refusal
+from mockserver.behaviors.hooks import Behavior, Refusal
 from mockserver.behaviors.keys import Caller, caller, forced
 from mockserver.behaviors.limits import CURRENCIES, WINDOW_SECONDS, Limits, load_limits
 from mockserver.behaviors.models import resolve_in, served_models

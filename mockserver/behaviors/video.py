@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockserver.behaviors import Behavior, Refusal
+from mockserver.behaviors.hooks import Behavior, Refusal
 from mockserver.behaviors.keys import forced, touch
 from mockserver.behaviors.models import require_model, resolve_model
 from mockserver.errors import Violation
