@@ -52,7 +52,7 @@ def test_every_error_for_people_is_in_one_drawn_tree() -> None:
 INTERNAL_SIGNALS = {
     "mockserver.app.BodyTooLarge",  # app.py turns it into a 413
     "mockserver.bodies.BodyError",  # validation turns it into a 400
-    "mockserver.behaviors.Refused",  # the pipeline turns it into the refusal's answer
+    "mockserver.behaviors.hooks.Refused",  # the pipeline turns it into the refusal's answer
     "mockserver.behaviors.images._Unusable",  # images.py turns it into a 400
     "mockserver.media.images.ImageError",  # images.py turns it into a 400 for uploads
     "mockserver.media.png.PngError",  # media/images.py turns it into ImageError
