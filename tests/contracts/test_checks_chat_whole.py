@@ -173,6 +173,20 @@ def test_a_choice_cut_at_the_limit_is_still_held_to_the_enum_but_not_to_its_tool
     ]
 
 
+def test_the_choices_after_one_cut_at_the_limit_are_still_judged() -> None:
+    cut_then_not_json = [choice(0, content='{"a', finish="length"), choice(1, content="x")]
+    assert check_choices(ChatRequest(n=2, response_format="json_object"), cut_then_not_json, FINISH) == [
+        Failure(
+            "response_format",
+            "choice 1: content is not a JSON object",
+            "a JSON object",
+            "x",
+            "json_object",
+            field="choices[1].message.content",
+        )
+    ]
+
+
 # -- tool calls ----------------------------------------------------------------------------------
 
 FORCED = ChatRequest(tools={"get_weather": PARAMETERS, "plain": None}, forced="get_weather")
@@ -202,6 +216,10 @@ def test_a_message_that_is_not_an_object_calls_no_tool() -> None:
         (
             [call("plain", "{}"), call("get_weather", "{}")],
             [("not_forced", f"{CALLS}[0]"), ("arguments_schema", f"{CALLS}[1]")],
+        ),
+        (
+            [call("get_weather", "{"), call("get_weather", "{}")],
+            [("arguments_json", f"{CALLS}[0]"), ("arguments_schema", f"{CALLS}[1]")],
         ),
     ],
 )
@@ -282,7 +300,7 @@ def test_the_stream_form_leaves_names_and_arguments_to_the_stream_checker() -> N
     assert check_choices(unforced, [choice(content=None, calls=stray)], FINISH, arguments=False) == []
     required = ChatRequest(tools={"get_weather": PARAMETERS}, forced="")
     assert check_choices(required, [choice(content=None, calls=stray)], FINISH, arguments=False) == []
-    wrong = [call("get_time", "{"), call("plain", "{")]
+    wrong = [call("get_time", "{"), call("plain", "{"), call("plain", "{")]
     assert check_choices(FORCED, [choice(content=None, calls=wrong)], FINISH, arguments=False) == [
         Failure(
             "tool_calls",
@@ -290,8 +308,9 @@ def test_the_stream_form_leaves_names_and_arguments_to_the_stream_checker() -> N
             "get_weather",
             "plain",
             "not_forced",
-            field=f"{CALLS}[1]",
+            field=f"{CALLS}[{number}]",
         )
+        for number in (1, 2)
     ]
 
 
@@ -406,6 +425,7 @@ def answer_schema(finish: Any, wrap: str = "") -> dict[str, Any]:
         (answer_schema("stop"), None),
         ({"properties": {"choices": []}}, None),
         ({"properties": {"choices": {"items": {"allOf": [{}]}}}}, None),
+        ({"allOf": [5]}, None),
         ([], None),
     ],
 )

@@ -219,6 +219,23 @@ def test_a_choice_without_its_role_shows_the_first_delta() -> None:
     ]
 
 
+def test_a_delta_or_function_that_is_not_an_object_carries_nothing() -> None:
+    odd = {"choices": [{"index": 0, "delta": None}]}
+    assert plain(events([odd, chunk({}, "stop")])) == [
+        Failure(CHECK, "choice 0 starts without a role", "role: assistant", "delta {}", "role_first")
+    ]
+    start = {"index": 0, "id": "c", "type": "function", "function": "weather"}
+    assert plain(events([chunk({"role": "assistant", "tool_calls": [start]}), chunk({}, "stop")])) == [
+        Failure(
+            CHECK,
+            "choice 0 tool call 0 starts without id, type or name",
+            "id, type: function and function.name in the first delta",
+            json.dumps(start),
+            "tool_calls",
+        )
+    ]
+
+
 def test_a_choice_finished_twice_shows_both_reasons() -> None:
     assert plain(events([*text_stream(), chunk({}, "length")])) == [
         Failure(CHECK, "choice 0 finished twice", "one finish_reason", '["stop", "length"]', "finish_reason")
