@@ -108,7 +108,7 @@ class StreamChecker:
             self._usage_rules(out, chunk)
             choices = chunk.get("choices")
             for choice in choices if isinstance(choices, list) else ():
-                if isinstance(choice, dict) and isinstance(choice.get("index"), int):
+                if isinstance(choice, dict) and _is_index(choice.get("index")):
                     self._choice_rules(out, choice)
         return out
 
@@ -199,7 +199,7 @@ class StreamChecker:
                 parts.append(delta[key])
         calls = delta.get("tool_calls")
         for call in calls if isinstance(calls, list) else ():
-            if isinstance(call, dict) and isinstance(call.get("index"), int):
+            if isinstance(call, dict) and _is_index(call.get("index")):
                 self._call_delta(out, index, state, call)
 
     def _call_delta(self, out: list[Failure], index: int, state: _Choice, call: dict[str, Any]) -> None:
@@ -273,6 +273,11 @@ class StreamChecker:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _is_index(value: Any) -> bool:
+    # JSON true is a Python int equal to 1: taken as an index it would merge into choice (or call) 1.
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def chat_stream_checker(spec: Any, body: Any, operation_id: str = "createChatCompletion") -> StreamChecker:
