@@ -102,7 +102,12 @@ def check_image(
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             fmt, (width, height) = _PIL_FORMATS.get(image.format or "", image.format), image.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        if fmt == "png":
+            # load() stops once it has the pixels: a PNG cut after its image data (no IEND) or with
+            # a broken chunk CRC loads. verify() reads every chunk to IEND (it needs a fresh open).
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return [
             Failure(CHECK, f"{where} does not decode as an image", "a decodable image", str(exc), "decode")
         ]
