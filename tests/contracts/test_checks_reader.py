@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import gzip
 import random
+import zlib
 from collections.abc import Callable, Iterator
 
 import brotli
 import httpx
 
+from contracts.checks.encoding import Decoder
 from contracts.checks.reader import BOUNDED, COMPLETE, Body, Limits, read_body
 from contracts.checks.streams import StreamChecker
 from contracts.failures import Failure
@@ -222,3 +224,37 @@ def test_a_stream_that_stops_inside_an_event_is_one_whole_framing_failure() -> N
         "done_last",
     )
     assert got == Body(raw, len(raw), len(text_stream()), False, 0.0, (framing, no_done))
+
+
+def test_a_compression_bomb_is_cut_at_the_size_bound_without_being_inflated_whole() -> None:
+    # A few hundred bytes of brotli (a few hundred kilobytes of gzip) that decode to 48 MiB: the
+    # decoded body must stop growing at the bound, not be inflated whole and cut afterwards.
+    zeros = b"\0" * (48 * 1024 * 1024)
+    for coding, encoded in (("br", brotli.compress(zeros, quality=1)), ("gzip", gzip.compress(zeros, 1))):
+        got = read_body(
+            answer(encoded, {**JSON, "content-encoding": coding}),
+            Limits(max_bytes=1000),
+            accept_encoding=coding,
+            clock=clock(0.0),
+        )
+        assert got == Body(b"\0" * 1001, len(encoded), 0, True, 0.0, (too_large(1000, "1001 bytes"),))
+
+
+def test_a_limited_decoder_gives_exactly_the_first_bytes_of_every_coding_in_any_pieces() -> None:
+    data = random.Random(1).randbytes(300_000) + b"a" * 500_000
+    raw_deflate = zlib.compress(data)[2:-4]
+    members = gzip.compress(data[:400_000], mtime=0) + gzip.compress(data[400_000:], mtime=0)
+    for coding, encoded in (
+        ("br", brotli.compress(data, quality=1)),
+        ("gzip", members),
+        ("deflate", zlib.compress(data)),
+        ("deflate", raw_deflate),
+        ("identity", data),
+    ):
+        for limit in (1, 399_999, 400_001, 600_000):
+            decoder = Decoder(coding, limit)
+            out = b"".join(decoder.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
+            assert out == data[:limit], (coding, limit)
+        unlimited = Decoder(coding)
+        out = b"".join(unlimited.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
+        assert out + unlimited.finish() == data, coding
