@@ -86,8 +86,8 @@ class Decoder:
 
     def finish(self) -> bytes:
         """End of body: raise DecodeError if the encoded stream is incomplete."""
-        if not self._started:
-            return b""
+        if not self._started or self._left == 0:
+            return b""  # at its limit the body is cut: whether it would have ended is unknown
         if self._brotli is not None and not self._brotli.is_finished():
             raise DecodeError(f"{self.coding} body ends before its end marker")
         if self._zlib is not None:

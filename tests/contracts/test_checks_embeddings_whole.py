@@ -166,3 +166,29 @@ def test_as_floats_reads_ints_as_floats_and_base64_as_little_endian_float32() ->
     assert as_floats([1, 2.5], "float") == [1.0, 2.5]
     assert as_floats(b64([1.0, -2.0]), "base64") == [1.0, -2.0]
     assert as_floats(b64([1.0, -2.0], ">{}f"), "base64") != [1.0, -2.0]
+
+
+def test_an_all_zero_vector_is_named_once_per_rule() -> None:
+    zero = Failure(
+        "embeddings",
+        "data[0].embedding is all zeros",
+        "a vector that is not all zero",
+        "0.0 ...",
+        "zero",
+        field="data[0].embedding",
+    )
+    assert check_embeddings({"input": ["a", "b"]}, answer([0.0, -0.0], [0.0, 0.0])) == [zero]
+
+
+def test_the_same_rule_broken_by_several_vectors_is_reported_for_the_first() -> None:
+    body = {"input": ["a", "b"], "dimensions": 2}
+    assert check_embeddings(body, answer([0.1, 0.2, 0.3], [0.1])) == [
+        Failure(
+            "embeddings",
+            "data[0].embedding has 3 dimensions, 2 were asked for",
+            "2",
+            "3",
+            "dimensions",
+            field="data[0].embedding",
+        )
+    ]

@@ -255,6 +255,7 @@ def test_a_limited_decoder_gives_exactly_the_first_bytes_of_every_coding_in_any_
             decoder = Decoder(coding, limit)
             out = b"".join(decoder.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
             assert out == data[:limit], (coding, limit)
+            assert decoder.finish() == b"", (coding, limit)  # cut at its limit: nothing more
         unlimited = Decoder(coding)
         out = b"".join(unlimited.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
         assert out + unlimited.finish() == data, coding

@@ -46,6 +46,16 @@ def test_a_subschema_resolves_refs_into_the_roots_definitions() -> None:
     assert first_error(part, [1, "x"]) == '1: "x" is not of type "integer"'
 
 
+def test_a_subschema_is_draft4_unless_asked() -> None:
+    root = {"properties": {"t": {"type": "array", "prefixItems": [{"type": "integer"}]}}}
+    draft4 = subschema(root, ["properties", "t"])
+    assert draft4 is not None
+    assert draft4.is_valid(["x"])  # prefixItems is no Draft 4 keyword
+    draft2020 = subschema(root, ["properties", "t"], draft4=False)
+    assert draft2020 is not None
+    assert not draft2020.is_valid(["x"])
+
+
 def test_a_2020_12_subschema_resolves_refs_into_defs() -> None:
     root = {
         "properties": {"t": {"type": "array", "prefixItems": [{"$ref": "#/$defs/S"}]}},
