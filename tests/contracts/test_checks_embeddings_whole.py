@@ -192,3 +192,19 @@ def test_the_same_rule_broken_by_several_vectors_is_reported_for_the_first() -> 
             field="data[0].embedding",
         )
     ]
+
+
+def test_a_cosine_just_under_the_bound_never_reads_as_the_bound() -> None:
+    # Rounded to 3 or 4 places 0.98994 reads "0.990", which is no evidence of "< 0.99".
+    for cos, shown, received in ((0.98994, "0.9899", "0.9899"), (0.989996, "0.989996", "0.989996")):
+        floats = answer([cos, math.sqrt(1 - cos**2)])
+        assert check_agreement(floats, answer(b64([1.0, 0.0]))) == [
+            Failure(
+                "embeddings",
+                f"data[0].embedding: the base64 answer disagrees with the float answer (cosine {shown})",
+                EXPECTED_AGREEMENT,
+                received,
+                "agreement",
+                field="data[0].embedding",
+            )
+        ], cos
