@@ -50,21 +50,23 @@ class Decoder:
         self._started = True
         try:
             if self._brotli is not None:
-                out = bytes(
-                    self._brotli.process(chunk)
-                    if self._left is None
-                    else self._brotli.process(chunk, output_buffer_limit=self._left)
-                )
+                out = self._unbrotli(chunk)
             elif self._zlib is not None:
-                out = self._inflate(chunk, first)
+                out = self._inflate(chunk, first)  # zlib stops at max_length itself
             else:
-                out = chunk
+                out = chunk if self._left is None else chunk[: self._left]
         except (zlib.error, brotli.error) as exc:
             raise DecodeError(f"not {self.coding}: {exc}") from None
         if self._left is not None:
-            out = out[: self._left]  # the rest is never read: the reader stops at its bound
             self._left -= len(out)
         return out
+
+    def _unbrotli(self, chunk: bytes) -> bytes:
+        assert self._brotli is not None
+        if self._left is None:
+            return bytes(self._brotli.process(chunk))
+        # The buffer stops growing once it reaches the limit, possibly a little past it.
+        return bytes(self._brotli.process(chunk, output_buffer_limit=self._left))[: self._left]
 
     def _inflate(self, chunk: bytes, first: bool) -> bytes:
         assert self._zlib is not None

@@ -251,7 +251,7 @@ def test_a_limited_decoder_gives_exactly_the_first_bytes_of_every_coding_in_any_
         ("deflate", raw_deflate),
         ("identity", data),
     ):
-        for limit in (1, 399_999, 400_001, 600_000):
+        for limit in (1, 65_536, 399_999, 400_000, 400_001, 600_000):
             decoder = Decoder(coding, limit)
             out = b"".join(decoder.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
             assert out == data[:limit], (coding, limit)
