@@ -259,3 +259,23 @@ def test_a_limited_decoder_gives_exactly_the_first_bytes_of_every_coding_in_any_
         unlimited = Decoder(coding)
         out = b"".join(unlimited.feed(encoded[i : i + 65536]) for i in range(0, len(encoded), 65536))
         assert out + unlimited.finish() == data, coding
+
+
+def test_a_zlib_body_labelled_gzip_is_a_lie_as_a_whole_body_or_as_a_second_member() -> None:
+    # zlib's auto-detection (wbits 32) would take either: a gzip label must mean gzip only.
+    member = gzip.compress(BODY, mtime=0)
+    for encoded, why in (
+        (zlib.compress(BODY), "incorrect header check"),
+        (member + zlib.compress(BODY), "incorrect header check"),
+    ):
+        got = read_body(
+            answer(encoded, {**JSON, "content-encoding": "gzip"}), Limits(), accept_encoding="gzip"
+        )
+        lie = Failure(
+            "content_encoding",
+            "Content-Encoding: gzip but the body is not gzip",
+            "a gzip body",
+            f"not gzip: Error -3 while decompressing data: {why}; first bytes {encoded[:16]!r}",
+            "lies",
+        )
+        assert (got.failures, got.cut_short) == ((lie,), True)
