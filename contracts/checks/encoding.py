@@ -26,8 +26,11 @@ class DecodeError(Exception):
 class Decoder:
     """Incremental decoder for one coding: gzip, x-gzip, deflate, br or identity."""
 
-    def __init__(self, coding: str) -> None:
+    def __init__(self, coding: str, limit: int | None = None) -> None:
         self.coding = coding
+        # At most `limit` decoded bytes in all: a few hundred bytes of br (a few hundred KB of
+        # gzip) can decode to gigabytes, which must not be inflated whole before a bound cuts it.
+        self._left = limit
         self._zlib: zlib._Decompress | None = None
         self._brotli: brotli.Decompressor | None = None
         self._started = False
@@ -41,38 +44,52 @@ class Decoder:
             raise ValueError(f"unsupported coding {coding!r}")
 
     def feed(self, chunk: bytes) -> bytes:
-        if not chunk:
+        if not chunk or self._left == 0:
             return b""
         first = not self._started
         self._started = True
         try:
             if self._brotli is not None:
-                return bytes(self._brotli.process(chunk))
-            if self._zlib is not None:
-                return self._inflate(chunk, first)
+                out = self._unbrotli(chunk)
+            elif self._zlib is not None:
+                out = self._inflate(chunk, first)  # zlib stops at max_length itself
+            else:
+                out = chunk if self._left is None else chunk[: self._left]
         except (zlib.error, brotli.error) as exc:
             raise DecodeError(f"not {self.coding}: {exc}") from None
-        return chunk
+        if self._left is not None:
+            self._left -= len(out)
+        return out
+
+    def _unbrotli(self, chunk: bytes) -> bytes:
+        assert self._brotli is not None
+        if self._left is None:
+            return bytes(self._brotli.process(chunk))
+        # The buffer stops growing once it reaches the limit, possibly a little past it.
+        return bytes(self._brotli.process(chunk, output_buffer_limit=self._left))[: self._left]
 
     def _inflate(self, chunk: bytes, first: bool) -> bytes:
         assert self._zlib is not None
+        most = self._left or 0  # zlib's max_length: 0 is no limit
         try:
-            out = self._zlib.decompress(chunk)
+            out = self._zlib.decompress(chunk, most)
         except zlib.error:
             if not (first and self.coding == "deflate"):
                 raise
             self._zlib = zlib.decompressobj(-15)  # raw deflate: what some servers call "deflate"
-            out = self._zlib.decompress(chunk)
+            out = self._zlib.decompress(chunk, most)
         while self._zlib.eof and self._zlib.unused_data and self.coding != "deflate":
+            if self._left is not None and len(out) >= self._left:
+                break
             rest = self._zlib.unused_data  # a gzip body may have several members
             self._zlib = zlib.decompressobj(31)
-            out += self._zlib.decompress(rest)
+            out += self._zlib.decompress(rest, self._left - len(out) if self._left is not None else 0)
         return out
 
     def finish(self) -> bytes:
         """End of body: raise DecodeError if the encoded stream is incomplete."""
-        if not self._started:
-            return b""
+        if not self._started or self._left == 0:
+            return b""  # at its limit the body is cut: whether it would have ended is unknown
         if self._brotli is not None and not self._brotli.is_finished():
             raise DecodeError(f"{self.coding} body ends before its end marker")
         if self._zlib is not None:
@@ -88,8 +105,9 @@ def codings(header: str) -> list[str]:
     return [c.strip().lower() for c in header.split(",") if c.strip()]
 
 
-def decoder_for(header: str) -> tuple[Decoder | None, Failure | None]:
-    """A decoder for a Content-Encoding header (None for no coding), or why it cannot be read."""
+def decoder_for(header: str, limit: int | None = None) -> tuple[Decoder | None, Failure | None]:
+    """A decoder for a Content-Encoding header (None for no coding), or why it cannot be read;
+    `limit`: the most decoded bytes it will give (see Decoder)."""
     names = [c for c in codings(header) if c != "identity"]
     if not names:
         return None, None
@@ -97,7 +115,7 @@ def decoder_for(header: str) -> tuple[Decoder | None, Failure | None]:
         failure = Failure(CHECK, "stacked codings", "one coding", header, "unsupported")
         return None, failure
     try:
-        return Decoder(names[0]), None
+        return Decoder(names[0], limit), None
     except ValueError:
         expected = "gzip, deflate or br"
         return None, Failure(CHECK, f"unknown coding {names[0]!r}", expected, header, "unsupported")

@@ -55,7 +55,8 @@ def read_body(
     started = clock()
     failures: list[Failure] = []
     headers = response.headers
-    decoder, unreadable = decoder_for(headers.get("content-encoding", ""))
+    # One byte past the bound is enough to know the body exceeds it.
+    decoder, unreadable = decoder_for(headers.get("content-encoding", ""), limits.max_bytes + 1)
     if unreadable is not None:
         failures.append(unreadable)
     parser = (
