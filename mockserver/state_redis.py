@@ -45,6 +45,7 @@ from dataclasses import asdict, fields, replace
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mockserver import redis_scripts
 from mockserver.state import (
     REFUSALS_KEPT,
     ApiKey,
@@ -76,86 +77,6 @@ CALL_TIMEOUT = 2.0  # seconds: one State call, retries included, before StoreUna
 USAGE_KEPT = 100_000  # usage entries kept (about 30 MB): a shared service's memory stays bounded
 T = TypeVar("T")
 logger = logging.getLogger("venice-mock")
-
-_ADD_KEY = """
-local limit = tonumber(ARGV[4])
-if limit >= 0 and redis.call('HLEN', KEYS[1]) >= limit then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
-return 1
-"""
-_DELETE_KEY = """
-local stored = redis.call('HGET', KEYS[1], ARGV[1])
-if not stored then return 0 end
-local hash = cjson.decode(stored)['secret_hash']
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], hash)
-redis.call('SADD', KEYS[4], hash)
-redis.call('HDEL', KEYS[5], ARGV[1])
-return 1
-"""
-_KEY_FOR = """
-local revoked = redis.call('SISMEMBER', KEYS[4], ARGV[1])
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return {revoked, false, false} end
-return {revoked, redis.call('HGET', KEYS[2], id), redis.call('HGET', KEYS[3], id)}
-"""
-_API_KEYS = """
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
-  out[#out + 1] = redis.call('HGET', KEYS[3], id) or ''
-end
-return out
-"""
-_TOUCH = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-return 0
-"""
-# ARGV: the number of windows, then (bucket, start, limit) per window. Returns 0 when every
-# window had room (each counted once more), else the 1-based index of the first full one
-# (nothing counted: a refused request does not use up a window).
-_TAKE = """
-local n = tonumber(ARGV[1])
-local counts = {}
-for i = 0, n - 1 do
-  local bucket, start, limit = ARGV[2 + 3 * i], ARGV[3 + 3 * i], tonumber(ARGV[4 + 3 * i])
-  local count = 0
-  if redis.call('HGET', KEYS[1], 's|' .. bucket) == start then
-    count = tonumber(redis.call('HGET', KEYS[1], 'n|' .. bucket))
-  end
-  if count >= limit then return i + 1 end
-  counts[i + 1] = count
-end
-for i = 0, n - 1 do
-  local bucket = ARGV[2 + 3 * i]
-  redis.call('HSET', KEYS[1], 's|' .. bucket, ARGV[3 + 3 * i], 'n|' .. bucket, counts[i + 1] + 1)
-end
-return 0
-"""
-
-# Billing reads what was spent with its version (one snapshot), Python decides the bill (which
-# currency pays depends on the totals), then _CHARGE writes it only if no other charge came in
-# between (optimistic, like WATCH/MULTI, in two round trips instead of four). Returns the last
-# sequence number given, or -1 on a conflict. ARGV: the version read, the entries kept, the
-# number of entries, (timestamp, member body) per entry, then (currency, new total) pairs.
-_SPENT = """
-return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}
-"""
-_CHARGE = """
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return -1 end
-redis.call('INCR', KEYS[2])
-local n = tonumber(ARGV[3])
-local last = redis.call('INCRBY', KEYS[4], n)
-for i = 1, n do
-  redis.call('ZADD', KEYS[3], ARGV[2 + 2 * i], string.format('%020d', last - n + i) .. '|' .. ARGV[3 + 2 * i])
-end
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[2]) - 1)
-for i = 4 + 2 * n, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return last
-"""
 
 _KEY_FIELDS = [f.name for f in fields(ApiKey) if f.name != "last_used_at"]
 _NAMES = (
@@ -217,14 +138,14 @@ class RedisState:
         # Any: redis-py types one client for both its sync and async faces (unions everywhere).
         self._redis: Any = self.run(connect())
         r = self._redis
-        self._add_key = r.register_script(_ADD_KEY)
-        self._delete_key = r.register_script(_DELETE_KEY)
-        self._key_for = r.register_script(_KEY_FOR)
-        self._api_keys = r.register_script(_API_KEYS)
-        self._touch = r.register_script(_TOUCH)
-        self._take = r.register_script(_TAKE)
-        self._spent = r.register_script(_SPENT)
-        self._charge = r.register_script(_CHARGE)
+        self._add_key = r.register_script(redis_scripts.ADD_KEY)
+        self._delete_key = r.register_script(redis_scripts.DELETE_KEY)
+        self._key_for = r.register_script(redis_scripts.KEY_FOR)
+        self._api_keys = r.register_script(redis_scripts.API_KEYS)
+        self._touch = r.register_script(redis_scripts.TOUCH)
+        self._take = r.register_script(redis_scripts.TAKE)
+        self._spent = r.register_script(redis_scripts.SPENT)
+        self._charge = r.register_script(redis_scripts.CHARGE)
         try:
             self.run(r.ping())
         except StoreUnavailable as exc:
