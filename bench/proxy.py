@@ -1,10 +1,11 @@
 """Proxy and replay benchmark: what --proxy adds to a request, and replay vs synthesis.
 
-In one run, side by side, on loopback: an upstream mock, a `--proxy` mock in front of it
-(recording), and a `--replay` mock over what was recorded. Prints p50/p99 latency of /models
-and a chat completion direct vs through the proxy (and the difference: the proxy's added
-latency), time to the first stream event direct vs proxied, and sequential requests per second
-of replayed vs synthesized answers. Bounded by --count; numbers depend on the machine.
+In one run, side by side, on loopback: an upstream mock, a plain `--proxy` mock in front of it,
+a recording one (`--proxy --record`), and a `--replay` mock over what was recorded. Prints p50/p99
+latency of /models and a chat completion direct vs through each proxy (and the difference: what
+proxying adds, and what recording adds on top: a cassette file written per exchange), time to the
+first stream event, and sequential requests per second of replayed vs synthesized answers.
+Bounded by --count; numbers depend on the machine.
 
     python bench/proxy.py [--count 400] [--checkout]
 """
@@ -82,11 +83,11 @@ def _ms(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def _row(label: str, direct: list[float], proxied: list[float]) -> str:
-    p50d, p50p = _ms(direct, 0.5), _ms(proxied, 0.5)
+def _row(label: str, direct: list[float], proxied: list[float], recording: list[float]) -> str:
+    p50d, p50p, p50r = _ms(direct, 0.5), _ms(proxied, 0.5), _ms(recording, 0.5)
     return (
-        f"  {label:<22} {p50d:8.3f} {p50p:9.3f} {p50p - p50d:+9.3f}   "
-        f"{_ms(direct, 0.99):8.3f} {_ms(proxied, 0.99):9.3f}"
+        f"  {label:<19} {p50d:8.3f} {p50p:9.3f} {p50p - p50d:+7.3f} {p50r:9.3f} {p50r - p50d:+7.3f}"
+        f"   {_ms(direct, 0.99):8.3f} {_ms(proxied, 0.99):9.3f} {_ms(recording, 0.99):9.3f}"
     )
 
 
@@ -108,16 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "mockserver"] if args.checkout else None
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="venice-cassettes-") as tapes:
         up = stack.enter_context(server.spawned([], command=command)).target
-        front = stack.enter_context(server.spawned(["--proxy", up.url, "--record", tapes], command=command))
-        proxy = front.target
-        _warm(up)
-        _warm(proxy)  # also records the cassettes the replay server answers from
-        _first_event((proxy,), 3)
-        pair = (up, proxy)
+        proxy = stack.enter_context(server.spawned(["--proxy", up.url], command=command)).target
+        recorder = stack.enter_context(
+            server.spawned(["--proxy", up.url, "--record", tapes], command=command)
+        ).target
+        for target in (up, proxy, recorder):
+            _warm(target)  # the recorder's warm-up writes the cassettes the replay server answers from
+        _first_event((proxy, recorder), 3)
+        trio = (up, proxy, recorder)
         results = {
-            "models": _timed(pair, "GET", "/models", None, count),
-            "chat": _timed(pair, "POST", "/chat/completions", CHAT, count),
-            "stream first event": _first_event(pair, max(count // 4, 5)),
+            "models": _timed(trio, "GET", "/models", None, count),
+            "chat": _timed(trio, "POST", "/chat/completions", CHAT, count),
+            "stream first event": _first_event(trio, max(count // 4, 5)),
         }
         replay = stack.enter_context(server.spawned(["--replay", tapes, "--replay-strict"], command=command))
         _warm(replay.target)
@@ -127,11 +130,15 @@ def main(argv: list[str] | None = None) -> int:
             "models": _timed(versus, "GET", "/models", None, count),
         }
     print(
-        f"proxy overhead on loopback, {count} sequential requests each, direct and proxied alternating (ms)"
+        f"proxy overhead on loopback, {count} sequential requests each, direct / proxied / proxied and "
+        "recording, in turn (ms)"
     )
-    print(f"  {'':<22} {'p50 dir':>8} {'p50 proxy':>9} {'added':>9}   {'p99 dir':>8} {'p99 proxy':>9}")
-    for label, (direct, proxied) in results.items():
-        print(_row(label, direct, proxied))
+    print(
+        f"  {'':<19} {'p50 dir':>8} {'p50 proxy':>9} {'added':>7} {'p50 +rec':>9} {'added':>7}"
+        f"   {'p99 dir':>8} {'p99 proxy':>9} {'p99 +rec':>9}"
+    )
+    for label, (direct, proxied, recording) in results.items():
+        print(_row(label, direct, proxied, recording))
     print(f"replay vs synthesized, {count} sequential requests each, alternating (req/s)")
     for label, (synth, replayed) in throughput.items():
         rate_s, rate_r = len(synth) / sum(synth), len(replayed) / sum(replayed)

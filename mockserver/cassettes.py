@@ -247,12 +247,14 @@ def _bytes_of(field: Mapping[str, Any]) -> bytes:
     return str(field.get("text", "")).encode("utf-8")
 
 
-_PAIR = re.compile(r'\[\n\s+("(?:[^"\\]|\\.)*"),\n\s+("(?:[^"\\]|\\.)*")\n\s+\]')
+_PAIR = re.compile(rb'\[\n\s+("(?:[^"\\]|\\.)*"),\n\s+("(?:[^"\\]|\\.)*")\n\s+\]')
 
 
-def _layout(document: dict[str, Any]) -> str:
-    """Indented JSON, with each [name, value] header pair on one line."""
-    return _PAIR.sub(r"[\1, \2]", json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+def _layout(document: dict[str, Any]) -> bytes:
+    """Indented JSON (UTF-8), with each [name, value] header pair on one line. orjson, not
+    `json.dumps(indent=...)`: an indent sends the standard library to its pure-Python encoder,
+    half a millisecond per cassette of a /models answer, on the recording proxy's hot path."""
+    return _PAIR.sub(rb"[\1, \2]", orjson.dumps(document, option=orjson.OPT_INDENT_2)) + b"\n"
 
 
 def to_json(c: Cassette) -> dict[str, Any]:
@@ -311,7 +313,7 @@ def write(directory: str, cassette: Cassette) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / cassette.file_name
     temporary = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(_layout(to_json(cassette)), encoding="utf-8")
+    temporary.write_bytes(_layout(to_json(cassette)))
     os.replace(temporary, target)
     return target
 
