@@ -9,6 +9,7 @@ Nothing here judges or records: the pipeline does both, at its one exit (see pip
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import sys
 from collections.abc import AsyncIterator
@@ -238,6 +239,12 @@ class Upstream:
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+        for conn in idle:
+            # A TLS connection closes with an exchange (close_notify): wait for it, briefly, or the
+            # event loop ends with the transport still open. An upstream gone silent must not
+            # hold up the server's shutdown.
+            with contextlib.suppress(OSError, asyncio.TimeoutError):
+                await asyncio.wait_for(conn.writer.wait_closed(), 1.0)
 
 
 if sys.version_info >= (3, 11):
