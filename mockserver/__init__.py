@@ -12,6 +12,8 @@ from mockserver.calls import Call, CallLog
 from mockserver.cassettes import PLACEHOLDER as SCRUBBED
 from mockserver.cassettes import Cassette
 from mockserver.cassettes import load as load_cassettes
+from mockserver.controls import RETRY_AFTER_SECONDS as SCENARIO_RETRY_AFTER
+from mockserver.controls import SCENARIOS
 from mockserver.errors import Violation
 from mockserver.exceptions import (
     CassetteError,
@@ -27,8 +29,6 @@ from mockserver.exceptions import (
     SynthesisError,
 )
 from mockserver.pipeline import Mock
-from mockserver.scenarios import RETRY_AFTER_SECONDS as SCENARIO_RETRY_AFTER
-from mockserver.scenarios import SCENARIOS
 from mockserver.scenarios import STATUSES as SCENARIO_STATUSES
 from mockserver.scripts import Scripted
 from mockserver.settings import Settings

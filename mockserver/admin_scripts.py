@@ -19,8 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockserver.admin_offload import guarded, off_loop
+from mockserver.controls import SCENARIOS
 from mockserver.exceptions import ScriptError
-from mockserver.scenarios import SCENARIOS, STATUSES
+from mockserver.scenarios import STATUSES
 from mockserver.scripts import Scripts
 
 if TYPE_CHECKING:

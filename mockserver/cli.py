@@ -10,12 +10,11 @@ from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from mockserver import serving
+from mockserver.controls import FAULTS, SCENARIOS, parse_entry
 from mockserver.exceptions import MockServerError, one_line
-from mockserver.faults import FAULTS
 from mockserver.pipeline import Mock
 from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT
 from mockserver.proxy import Upstream
-from mockserver.scenarios import SCENARIOS, parse_entry
 from mockserver.settings import DEFAULT_MAX_BODY, Settings
 
 _EPILOG = """\

@@ -1,4 +1,5 @@
-"""Exchange: one validated request and the response chosen for it; Reply: the bytes to send.
+"""Exchange: one validated request, its controls and the response chosen for it; Reply: the
+bytes to send.
 
 Behaviors and media renderers read an Exchange; nothing here touches the framework.
 """
@@ -8,12 +9,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from mockserver.controls import NO_CONTROLS, Controls
 from mockserver.errors import Violation
-from mockserver.exceptions import SelectionError
 from mockserver.spec import Operation, Response
 from mockserver.types import JSON, Incoming
 from mockserver.validation import RequestData
@@ -28,8 +28,7 @@ class Exchange:
     response: Response | None
     media_type: str | None
     seed: int  # everything random about this response derives from it
-    static: bool = False  # Prefer: dynamic=false -> examples first
-    example: str | None = None  # Prefer: example=NAME
+    controls: Controls = NO_CONTROLS  # the mock's controls this request sent (Prefer, X-Mock-*)
 
     def rng(self, purpose: str = "") -> random.Random:
         """An RNG for one purpose; separate purposes stay independent of each other's draws."""
@@ -75,24 +74,9 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
-_SEED = re.compile(r"-?[0-9]{1,20}")  # ASCII digits only (`isdigit` admits "²"); 64 bits and a sign
-
-
-def parse_seed(header: str) -> int:
-    """The `X-Mock-Seed` value; a SelectionError (a 400 naming the header) if it is not one."""
-    if _SEED.fullmatch(header.strip()) is None:
-        raise SelectionError(
-            f"X-Mock-Seed: {header[:40]!r} is not an integer of at most 20 ASCII digits "
-            "(e.g. 'X-Mock-Seed: 42')"
-        )
-    return int(header)
-
-
 def request_seed(base: int, operation_id: str, incoming: Incoming, body_key: bytes | None = None) -> int:
-    """Same spec + seed + request -> same seed. The per-request `X-Mock-Seed` header replaces `base`;
-    `body_key` replaces the raw body when some of its fields must not count (see behaviors)."""
-    override = incoming.header("x-mock-seed")
-    if override:
-        base = parse_seed(override)
+    """Same spec + seed + request -> same seed (`base`: the run's --seed, or the request's
+    X-Mock-Seed); `body_key` replaces the raw body when some of its fields must not count (see
+    behaviors)."""
     body = incoming.body if body_key is None else body_key
     return derive_seed(base, operation_id, incoming.method, incoming.path, incoming.query_string, body)

@@ -1,9 +1,10 @@
 """Injectable contract violations, to prove that a contract suite catches real faults.
 
-Chosen per run (`venice-mock --fault NAME`) or per request (`X-Mock-Fault: NAME[, NAME]`). Each
-fault breaks one promise of the spec, and only where it can: a JSON fault leaves images alone,
-a stream fault leaves JSON answers alone. Two faults are not about the answer but about what
-the pipeline refuses; the pipeline asks `waives` before refusing.
+Chosen per run (`venice-mock --fault NAME`) or per request (`X-Mock-Fault: NAME[, NAME]`); the
+names, and which of them waive a refusal, are controls.py's. Each fault breaks one promise of
+the spec, and only where it can: a JSON fault leaves images alone, a stream fault leaves JSON
+answers alone. Two faults are not about the answer but about what the pipeline refuses (401,
+400/415): the pipeline reads `Controls.waived` before refusing.
 """
 
 from __future__ import annotations
@@ -23,64 +24,13 @@ import brotli
 import orjson
 
 from mockserver import encoding
-from mockserver.exceptions import SelectionError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import dump_json
 from mockserver.selfcheck import decoded
 from mockserver.spec import Operation, Security
 
-FAULTS: Mapping[str, str] = {
-    "wrong-field-type": "a required field of a JSON answer has another type than the schema says",
-    "missing-required-field": "a required field of a JSON answer is left out",
-    "extra-field": "a JSON answer carries a field where the schema says additionalProperties: false",
-    "undocumented-status": "a success is answered with status 418, documented nowhere",
-    "wrong-content-type": "answers are labelled text/plain, a media type the operation does not document",
-    "lying-content-encoding": "Content-Encoding names a coding the body is not in",
-    "invalid-base64-image": "base64 images in JSON answers are not valid base64",
-    "wrong-image-size": "images are half the size the request asked for",
-    "undecodable-audio": "audio keeps its magic bytes but the rest is garbage",
-    "sse-changing-id": "chat stream chunks change their id after the first chunk",
-    "sse-without-done": "chat streams end without data: [DONE]",
-    "stream-never-ends": "chat streams never end: keep-alive comments forever instead of [DONE]",
-    "auth-not-enforced": "requests without valid credentials are served",
-    "invalid-input-accepted": "requests that violate the schema are answered as if they were valid",
-    "csv-missing-column": "CSV answers lose their last column",
-}
-_WAIVED = {"auth-not-enforced": (401,), "invalid-input-accepted": (400, 415)}
-# Faults that weaken security: a request header alone must not turn them on where keys guard
-# the mock (the operator chooses them at start: `--fault NAME` or `--allow-fault-headers`).
-WEAKENING = frozenset({"auth-not-enforced"})
 _IMAGE = re.compile(rb"^(\x89PNG|\xff\xd8\xff|RIFF....WEBP)", re.DOTALL)
 _DATA_URL = re.compile(r"^(data:image/[\w.+-]+;base64,)(.*)$", re.DOTALL)
-
-
-def _split(settings_faults: Sequence[str], header: str, weakening: bool = True) -> tuple[str, ...]:
-    from_header = (n.strip() for n in header.split(",") if n.strip())
-    names = [*settings_faults, *(n for n in from_header if weakening or n not in WEAKENING)]
-    return tuple(dict.fromkeys(names))
-
-
-def requested(settings_faults: Sequence[str], header: str, weakening: bool = True) -> tuple[str, ...]:
-    """The faults to inject; SelectionError (a 400 in the spec's error shape) for unknown names,
-    and for a security-weakening fault asked for by the header when `weakening` is not allowed."""
-    names = _split(settings_faults, header)
-    unknown = [n for n in names if n not in FAULTS]
-    if unknown:
-        raise SelectionError(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}", list(FAULTS))
-    refused = [n for n in names if n in WEAKENING and n not in settings_faults and not weakening]
-    if refused:
-        raise SelectionError(
-            f"fault {', '.join(refused)} weakens security and cannot be chosen per request while "
-            "--api-key guards the mock: start it with --fault NAME or --allow-fault-headers"
-        )
-    return names
-
-
-def waives(settings_faults: Sequence[str], header: str, status: int, weakening: bool = True) -> bool:
-    """Whether a requested fault lets through a request that would be refused with `status`
-    (401: auth-not-enforced; 400/415: invalid-input-accepted). Never raises: unknown names are
-    refused by `requested`. Without `weakening`, the header cannot waive security."""
-    return any(status in _WAIVED.get(name, ()) for name in _split(settings_faults, header, weakening))
 
 
 def unsecured(operation: Operation) -> Operation:

@@ -1,48 +1,39 @@
 """The mock's request pipeline, framework-free: Incoming -> Reply, and the call recorded.
 
-route -> validate -> behaviors check -> select (Prefer, violations, success; media type) ->
-admit (rate limits) -> synthesize -> behaviors refine -> render (JSON, SSE, CSV, binary) ->
-encode (gzip/br) -> optional self-check -> account -> record.
-With --proxy (or --replay), a valid request is forwarded (or replayed) instead of synthesized,
-and the answer judged against the spec on its way back (`_relay`); recorded at the same exit.
+`Mock.handle` reads top to bottom: controls (read once, controls.py) -> route -> validate ->
+respond -> record at one exit (`_exit`), whatever happened. `_respond` holds the rest, in order:
+behaviors check -> select (Prefer, violations, success; media type) -> admit (rate limits) ->
+synthesize and render (answer.py) -> encode (gzip/br) -> scenarios -> optional self-check ->
+faults -> account. With --proxy (or --replay), a valid request is forwarded (or replayed)
+instead (relay.py), the answer judged on its way back and recorded through the same exit.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from mockserver import (
-    behaviors,
-    bodies,
-    cassettes,
-    encoding,
-    faults,
-    media,
-    proxy,
-    scenarios,
-    scripts,
-    streaming,
-)
-from mockserver.behaviors.hooks import GENERIC, Behavior
+from mockserver import answer, behaviors, cassettes, encoding, faults, proxy, scenarios, scripts
+from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.limits import load_limits
 from mockserver.calls import CallLog, redact, redact_query
 from mockserver.catalogfile import load_catalog
-from mockserver.completion import complete
+from mockserver.controls import Controls, configure
+from mockserver.controls import read as read_controls
 from mockserver.drift import Drift
 from mockserver.errors import Violation, error_body
 from mockserver.exceptions import SelectionError, StoreUnavailable, SynthesisError
 from mockserver.exchange import Exchange, Reply, request_seed
-from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply, violation_reply
+from mockserver.outcome import Outcome
+from mockserver.relay import Forward, Relay
+from mockserver.rendering import dump_json, json_reply, violation_reply
 from mockserver.routing import Miss, Router
-from mockserver.selection import Accept, Prefer, negotiate, parse_prefer, response_for, success_response
-from mockserver.selfcheck import StreamJudge, check_reply
+from mockserver.selection import Accept, negotiate, response_for, success_response
+from mockserver.selfcheck import check_reply
 from mockserver.services import Services
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Response, Spec
@@ -53,7 +44,6 @@ from mockserver.types import JSON, Incoming
 from mockserver.validation import Verdict, validate_request
 
 logger = logging.getLogger("venice-mock")
-_NO_PREFER = Prefer()
 _CACHE_SIZE = 256  # GET replies kept; each is a few KB
 
 
@@ -86,22 +76,22 @@ class Mock:
         load_limits(self.services)
         self.scripts = self._scripts()
         self._api_keys = frozenset(self.settings.api_keys)
-        # Where keys guard the mock, a request header alone cannot weaken security (faults.WEAKENING).
-        self._header_may_weaken = self.settings.allow_fault_headers or not self._api_keys
+        # Where keys guard the mock, a request header alone cannot weaken security (WEAKENING).
+        self.run = configure(self.settings, self.settings.allow_fault_headers or not self._api_keys)
         # Replies of cacheable GET operations by (seed, status, media type, encoding): the bytes
         # are a pure function of those, so a repeated GET skips synthesis and encoding.
         self._cache: OrderedDict[tuple[object, ...], Reply] = OrderedDict()
         # Whole answers of repeated cacheable GETs by the request's path, query and headers.
-        self._replays: OrderedDict[tuple[object, ...], tuple[Reply, str]] = OrderedDict()
+        self._replays: OrderedDict[tuple[object, ...], tuple[Reply, Outcome]] = OrderedDict()
         s = self.settings
         self.upstream = (
             proxy.Upstream(s.proxy, s.upstream_api_key, s.upstream_connect_timeout, s.upstream_read_timeout)
             if s.proxy
             else None
         )
+        self.relay = Relay(s, self.upstream, self.calls.body_limit)  # --proxy, --replay
         self.drift = Drift()  # what relayed answers broke, for the whole run (GET /__mock/drift)
-        self.tape = cassettes.Tape(s.replay) if s.replay else None  # --replay: answers by match key
-        self._relaying = self.upstream is not None or self.tape is not None
+        self._relaying = self.upstream is not None or self.relay.tape is not None
 
     def _call_log(self) -> CallLog:
         """The request log lives where the state does when it is shared (Redis): every process
@@ -157,149 +147,120 @@ class Mock:
         return behaviors.lookup(operation_id) if self.settings.behaviors else behaviors.GENERIC
 
     def handle(self, incoming: Incoming) -> Reply:
-        """Answer one request and record it."""
-        started = time.perf_counter()
+        """Answer one request. Every answer leaves through `_exit`, which records it; a forwarded
+        one when the upstream's answer is complete (relay.py calls the same exit)."""
+        finish = functools.partial(self._exit, incoming, time.perf_counter())
         try:
             with self.services.state.request():
-                return self._handle(incoming, started)
+                answered, outcome = self._answer(incoming)
         except StoreUnavailable as exc:
             # A shared store (Redis) is down: a clear 503 now, and the next request tries again.
             body = error_body(str(exc), store=self.services.state.__class__.__name__)
-            reply = json_reply(503, body, [("retry-after", "1")], notes=("state store unavailable",))
-            return self._record(incoming, None, reply, (), (), started)
+            return finish(
+                json_reply(503, body, [("retry-after", "1")], notes=("state store unavailable",)), Outcome()
+            )
+        if isinstance(answered, Forward):  # --proxy: the edge awaits the upstream's answer
+            return Reply(502, (), pending=functools.partial(self.relay.forward, answered, finish))
+        return finish(answered, outcome)
 
-    def _handle(self, incoming: Incoming, started: float) -> Reply:
-        replay_key = self._replay_key(incoming)
+    def _answer(self, incoming: Incoming) -> tuple[Reply | Forward, Outcome]:
+        """Controls -> route -> validate -> respond, each failure mapped to an answer."""
+        controls = read_controls(incoming, self.run)
+        replay_key = self._replay_key(incoming, controls)
         if replay_key is not None:
             replayed = self._replays.get(replay_key)
             if replayed is not None:
-                reply, operation_id = replayed
-                return self._record(
-                    incoming, operation_id, reply, (), (), started, reply.drift or (), reply.drift is not None
-                )
-        operation: Operation | None = None
-        verdict: Verdict | None = None
-        nearest: tuple[str, ...] = ()
+                return replayed
         relative = self.router.relative(incoming.path)
         match = self.router.match(incoming.method, relative) if relative is not None else None
         if match is None or isinstance(match, Miss):
             reply, nearest = self._miss(incoming, match)
-        else:
-            operation = match.operation
-            verdict = validate_request(operation, incoming, match.path_params, self.authorize)
-            fault_header = incoming.header("x-mock-fault")
-            if verdict.status == 401 and faults.waives(
-                self.settings.faults, fault_header, 401, self._header_may_weaken
-            ):
-                verdict = validate_request(faults.unsecured(operation), incoming, match.path_params)
-            try:
-                reply = self._respond(operation, incoming, verdict)
-            except SelectionError as exc:
-                reply = json_reply(
-                    400, error_body(str(exc), documented=list(exc.documented)), notes=("mock control error",)
-                )
-            except behaviors.Refused as exc:
-                refusal = exc.refusal
-                reply = json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
-            except SynthesisError as exc:
-                reply = json_reply(
-                    500,
-                    error_body(
-                        f"the mock could not synthesize a valid response for {operation.operation_id}: {exc}"
-                    ),
-                )
-            except StoreUnavailable:
-                raise
-            except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
-                logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
-                reply = json_reply(
-                    500,
-                    error_body(f"the mock failed to answer {operation.operation_id}: {type(exc).__name__}"),
-                    notes=("mock bug",),
-                )
-        if reply.pending is not None:
-            return reply  # forwarded: recorded when the upstream's answer is complete
-        if replay_key is not None and operation is not None and verdict is not None:
-            self._maybe_replay(replay_key, operation, verdict, reply)
-        return self._record(
-            incoming,
-            operation.operation_id if operation else None,
-            reply,
-            verdict.violations if verdict else (),
-            nearest,
-            started,
-            reply.drift or (),
-            reply.drift is not None,  # a replayed answer counts for the drift summary
-        )
+            return reply, Outcome(nearest=nearest)
+        op = match.operation
+        verdict = validate_request(op, incoming, match.path_params, self.authorize)
+        if verdict.status == 401 and 401 in controls.waived:  # the auth-not-enforced fault
+            verdict = validate_request(faults.unsecured(op), incoming, match.path_params)
+        outcome = Outcome(op.operation_id, verdict.violations)
+        try:
+            answered = self._respond(op, incoming, verdict, controls, relative or incoming.path)
+        except SelectionError as exc:
+            body = error_body(str(exc), documented=list(exc.documented))
+            return json_reply(400, body, notes=("mock control error",)), outcome
+        except behaviors.Refused as exc:
+            refusal = exc.refusal
+            return json_reply(
+                refusal.status, error_body(refusal.message), list(refusal.headers.items())
+            ), outcome
+        except SynthesisError as exc:
+            message = f"the mock could not synthesize a valid response for {op.operation_id}: {exc}"
+            return json_reply(500, error_body(message)), outcome
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # a mock bug: still the spec's shape, and still in the log
+            logger.exception("unexpected error answering %s %s", incoming.method, incoming.path)
+            message = f"the mock failed to answer {op.operation_id}: {type(exc).__name__}"
+            return json_reply(500, error_body(message), notes=("mock bug",)), outcome
+        if isinstance(answered, Reply) and answered.drift is not None:  # a replayed cassette
+            outcome = replace(outcome, relayed=True, answer_violations=answered.drift)
+        if replay_key is not None and isinstance(answered, Reply):
+            self._maybe_replay(replay_key, op, verdict, answered, outcome)
+        return answered, outcome
 
-    def _record(
-        self,
-        incoming: Incoming,
-        operation_id: str | None,
-        reply: Reply,
-        violations: tuple[Violation, ...],
-        nearest: tuple[str, ...],
-        started: float,
-        response_violations: tuple[Violation, ...] = (),
-        relayed: bool = False,
-        cassette: cassettes.Cassette | None = None,
-        sent: tuple[bytes, int] | None = None,
-    ) -> Reply:
-        """Record the call; the reply to send (a stream is recorded as it is sent). `relayed`:
-        forwarded or replayed, so it counts for /__mock/drift; `cassette`: written with --record;
-        `sent`: a relayed stream's first bytes and its size, recorded once it ended (judging it
-        needs the end)."""
-        if relayed and operation_id is not None:
-            self.drift.add(operation_id, violations, response_violations)
+    def _exit(self, incoming: Incoming, started: float, reply: Reply, outcome: Outcome) -> Reply:
+        """The one place a call is recorded (and a relayed one counted for /__mock/drift, and
+        its cassette written with --record); the reply to send (a stream is recorded as it is
+        sent, or, relayed, once it ended: `outcome.sent`)."""
+        if outcome.relayed and outcome.operation_id is not None:
+            self.drift.add(outcome.operation_id, outcome.violations, outcome.answer_violations)
+        cassette = outcome.cassette
         if cassette is not None and self.settings.record is not None:
             try:
                 cassettes.write(self.settings.record, cassette)
             except OSError as exc:  # a full disk must not break the answer the client is getting
                 logger.error("venice-mock: cannot write cassette %s: %s", cassette.file_name, exc)
-            if self.tape is not None:  # --record with --replay: recorded once, replayed after
-                self.tape.add(cassette)
+            if self.relay.tape is not None:  # --record with --replay: recorded once, replayed after
+                self.relay.tape.add(cassette)
+        sent = outcome.sent
         call = self.calls.record(
             time=time.time(),
             method=incoming.method,
             path=incoming.path,
             query=redact_query(incoming.query_string),
-            operation_id=operation_id,
+            operation_id=outcome.operation_id,
             status=reply.status,
-            violations=violations,
+            violations=outcome.violations,
             headers=redact(incoming.headers),
             body=incoming.body,
             media_type=reply.media_type,
             duration_ms=(time.perf_counter() - started) * 1000,
-            nearest=nearest,
+            nearest=outcome.nearest,
             notes=reply.notes,
             reply_headers=reply.headers,
             reply_body=reply.body if sent is None else sent[0],
             reply_size=len(reply.body) if sent is None else sent[1],
             streamed=reply.stream is not None or sent is not None,
-            response_violations=response_violations,
+            response_violations=outcome.answer_violations,
         )
         if reply.stream is None or sent is not None:
             return reply
         return dataclasses.replace(reply, stream=self.calls.tee(call.seq, reply.stream))
 
-    def _replay_key(self, incoming: Incoming) -> tuple[object, ...] | None:
+    def _replay_key(self, incoming: Incoming, controls: Controls) -> tuple[object, ...] | None:
         """A GET that can only be answered one way is answered from memory: routing, validation
         and rendering are pure functions of these parts of the request."""
         if (
             incoming.method != "GET"
-            or self.upstream is not None
+            or controls.sent
+            or self.relay.upstream is not None
             or self.settings.faults
             or self.settings.scenarios
             or self.scripts.active()
         ):
             return None
-        headers = incoming.headers
-        if "prefer" in headers or any(name.startswith("x-mock-") for name in headers):
-            return None
-        return (incoming.path, incoming.query_string, tuple(headers.items()))
+        return (incoming.path, incoming.query_string, tuple(incoming.headers.items()))
 
     def _maybe_replay(
-        self, key: tuple[object, ...], operation: Operation, verdict: Verdict, reply: Reply
+        self, key: tuple[object, ...], operation: Operation, verdict: Verdict, reply: Reply, outcome: Outcome
     ) -> None:
         behavior = self.behavior(operation.operation_id)
         credential = verdict.data.credential
@@ -311,31 +272,19 @@ class Mock:
             or (credential is not None and self.services.state.key_status(credential) is not None)
         ):
             return
-        self._replays[key] = (reply, operation.operation_id)
+        self._replays[key] = (reply, outcome)
         if len(self._replays) > _CACHE_SIZE:
             self._replays.popitem(last=False)
 
     def record_rejected(
         self, method: str, path: str, query: str, headers: dict[str, str], reply: Reply, violation: Violation
     ) -> None:
-        """Record a request refused before its body was read (too large)."""
+        """Record a request refused before its body was read (too large), through the same exit."""
         relative = self.router.relative(path)
         match = self.router.match(method, relative) if relative is not None else None
-        self.calls.record(
-            time=time.time(),
-            method=method,
-            path=path,
-            query=redact_query(query),
-            operation_id=None if match is None or isinstance(match, Miss) else match.operation.operation_id,
-            status=reply.status,
-            violations=(violation,),
-            headers=redact(headers),
-            body=b"",
-            media_type=reply.media_type,
-            duration_ms=0.0,
-            reply_headers=reply.headers,
-            reply_body=reply.body,
-        )
+        operation_id = None if match is None or isinstance(match, Miss) else match.operation.operation_id
+        incoming = Incoming(method, path, query, headers, b"")
+        self._exit(incoming, time.perf_counter(), reply, Outcome(operation_id, (violation,)))
 
     def _miss(self, incoming: Incoming, match: Miss | None) -> tuple[Reply, tuple[str, ...]]:
         if match is not None and match.status == 405:
@@ -350,9 +299,13 @@ class Mock:
         message = f"no documented operation at {incoming.path}{where}; nearest: {', '.join(nearest)}"
         return json_reply(404, error_body(message, nearest=list(nearest))), nearest
 
-    def _respond(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply:
+    def _respond(
+        self, op: Operation, incoming: Incoming, verdict: Verdict, controls: Controls, relative: str
+    ) -> Reply | Forward:
+        """behaviors check -> select -> admit -> synthesize and render -> encode -> self-check ->
+        faults -> account (the steps ARCHITECTURE.md lists), or the relay path."""
         if self._relaying:
-            relayed = self._relay(op, incoming, verdict)
+            relayed = self.relay.decide(op, incoming, verdict, relative)
             if relayed is not None:
                 return relayed
         # Who you are comes first: credentials (401), then the key's type, before any mock control.
@@ -362,14 +315,10 @@ class Mock:
         denied = behavior.permit(op, verdict.data, self.services)
         if denied is not None:
             return json_reply(denied.status, error_body(denied.message), list(denied.headers.items()))
-        injected = faults.requested(
-            self.settings.faults, incoming.header("x-mock-fault"), self._header_may_weaken
-        )
-        if verdict.violations and not faults.waives(injected, "", verdict.status):
+        controls.check()  # a malformed control: a 400 naming it
+        if verdict.violations and verdict.status not in controls.waived:
             return violation_reply(verdict.status, verdict.violations)
-        if "x-mock-pace" in incoming.headers:
-            streaming.pacing(self.settings, incoming)  # malformed: a 400 even for a JSON answer
-        prefer = parse_prefer(incoming.header("prefer")) if "prefer" in incoming.headers else _NO_PREFER
+        prefer = controls.prefer
         # A forced status (Prefer: code=) answers a contract-valid request even if its content
         # would be refused (unknown model, ...): the test asked for that status.
         if prefer.code is None:
@@ -392,23 +341,16 @@ class Mock:
                     "the media type this request implies"
                 ),
             )
-        exchange = Exchange(
-            op,
+        seed = request_seed(
+            self.settings.seed if controls.seed is None else controls.seed,
+            op.operation_id,
             incoming,
-            verdict.data,
-            status,
-            response,
-            media_type,
-            request_seed(
-                self.settings.seed, op.operation_id, incoming, _body_key(behavior, verdict.data.body)
-            ),
-            static=prefer.dynamic is False,
-            example=prefer.example,
+            _body_key(behavior, verdict.data.body),
         )
+        exchange = Exchange(op, incoming, verdict.data, status, response, media_type, seed, controls)
         scripted = self.scripts.take(op.operation_id)
         if scripted is not None:  # the client test said what this call answers
-            own = lambda chosen: self._render(chosen, behavior)[0]  # noqa: E731 (one use, here)
-            return scripts.render(scripted, exchange, own, self.synthesizer)
+            return scripts.render(scripted, exchange, behavior, self.services)
         refusal = behavior.admit(exchange, self.services) if status < 300 else None
         if refusal is not None:
             return json_reply(refusal.status, error_body(refusal.message), list(refusal.headers.items()))
@@ -416,11 +358,11 @@ class Mock:
         reply = self._cache.get(cache_key) if cache_key else None
         value: JSON = None
         if reply is None:
-            reply, value = self._render(exchange, behavior)
+            reply, value = answer.render(exchange, behavior, self.services)
             reply = encoding.encode(reply, incoming.header("accept-encoding"))
             if cache_key:
                 self._remember(cache_key, reply)
-        adverse = scenarios.choose(self.settings.scenarios, incoming.header("x-mock-scenario"), exchange)
+        adverse = scenarios.choose(self.run.scenarios, controls.scenarios, exchange)
         if adverse:
             reply = scenarios.apply(adverse, reply, exchange)
         # --check-responses judges the mock's own answer, before any fault breaks it on purpose
@@ -430,152 +372,15 @@ class Mock:
             if problems:
                 message = f"the mock produced a response that violates the spec for {op.operation_id}"
                 return json_reply(500, error_body(message, problems), notes=("self-check failed",))
-        if injected:
-            reply = faults.apply(injected, reply, exchange)
+        if controls.faults:
+            reply = faults.apply(controls.faults, reply, exchange)
         # Calls a scenario refused (429, 5xx) are not billed: account for what was answered.
         if reply.status < 300:
             behavior.account(exchange, value, self.services)
         return reply
 
-    def _relay(self, op: Operation, incoming: Incoming, verdict: Verdict) -> Reply | None:
-        """A contract-valid request is replayed (--replay) or goes upstream (--proxy); None: it
-        is synthesized as usual. An invalid one gets the mock's own 400 (401, 415) unless
-        --forward-invalid. Behaviors stay out: the upstream knows its own models and keys."""
-        if verdict.violations and not self.settings.forward_invalid:
-            return violation_reply(verdict.status, verdict.violations)
-        s = self.settings
-        relative = self.router.relative(incoming.path) or incoming.path
-        key = (
-            cassettes.key_for(op.operation_id, relative, incoming, s.replay_ignore)
-            if self.tape is not None or s.record is not None
-            else ""
-        )
-        started = time.perf_counter()
-        if self.tape is not None:
-            found = self.tape.get(key)
-            if found is not None:
-                return cassettes.reply(found, s.replay_pace == "recorded")
-            if self.upstream is None and s.replay_strict:
-                return self._no_cassette(op, incoming, relative)
-        if self.upstream is None:
-            return None
-        forward = functools.partial(self._forward, op, incoming, verdict.violations, started, relative, key)
-        return Reply(502, (), pending=forward)
-
-    def _no_cassette(self, op: Operation, incoming: Incoming, relative: str) -> Reply:
-        assert self.tape is not None
-        asked = f"{incoming.method} {relative}{'?' + incoming.query_string if incoming.query_string else ''}"
-        nearest = self.tape.nearest(
-            op.operation_id, f"{asked} {incoming.body[:200].decode('utf-8', 'replace')}"
-        )
-        where = (
-            f"; nearest: {nearest.file_name} ({nearest.describe()[:120]})" if nearest else " (none recorded)"
-        )
-        return json_reply(
-            404,
-            error_body(
-                f"--replay-strict: no cassette in {self.settings.replay} matches {asked}{where}",
-                nearest=nearest.file_name if nearest else None,
-            ),
-        )
-
-    async def _forward(
-        self,
-        op: Operation,
-        incoming: Incoming,
-        asked: tuple[Violation, ...],
-        started: float,
-        relative: str,
-        key: str,
-    ) -> Reply:
-        assert self.upstream is not None
-        recording = self.settings.record is not None
-        try:
-            answer = await self.upstream.send(incoming, relative)
-        except proxy.UpstreamError as exc:
-            reply = json_reply(exc.status, error_body(exc.message, upstream=self.upstream.url))
-            self._record(incoming, op.operation_id, reply, asked, (), started, relayed=True)
-            return reply
-        media_type = bodies.media_type_of(dict(answer.headers).get("content-type", "")) or None
-
-        def cassette(
-            problems: tuple[Violation, ...], chunks: tuple[tuple[float, bytes], ...] | None = None
-        ) -> cassettes.Cassette | None:
-            if not recording:
-                return None
-            return cassettes.make(
-                op.operation_id, key, relative, incoming, answer.status, answer.headers, answer.body, chunks,
-                asked, problems,
-            )  # fmt: skip
-
-        if answer.chunks is None:
-            reply = Reply(answer.status, answer.headers, answer.body, media_type=media_type)
-            problems = tuple(check_reply(op, reply, binaries=True))
-            self._record(
-                incoming, op.operation_id, reply, asked, (), started, problems, True, cassette(problems)
-            )
-            return reply
-        head = Reply(answer.status, answer.headers, b"", answer.chunks, media_type)
-        judge = StreamJudge(op, head)
-
-        async def relayed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-            ended = "cut"
-            kept: list[bytes] = []  # for the request log, up to its body limit
-            room, size = self.calls.body_limit, 0
-            tape: list[tuple[float, bytes]] | None = [] if recording else None
-            clock = asyncio.get_running_loop().time
-            head_at = clock()
-            try:
-                async for chunk in chunks:
-                    judge.feed(chunk)
-                    size += len(chunk)
-                    if room > 0:
-                        kept.append(chunk[:room])
-                        room -= len(kept[-1])
-                    if tape is not None:
-                        tape.append((clock() - head_at, chunk))
-                        if size > cassettes.MAX_RECORDED_BYTES:
-                            tape = None  # too long to keep: relayed, not recorded
-                    yield chunk
-                ended = "complete"
-            except (GeneratorExit, asyncio.CancelledError):  # closed, or its task cancelled (edge)
-                ended = "client disconnected"  # not the upstream's fault
-                raise
-            except proxy.UpstreamError as exc:
-                ended = exc.message  # the client's stream ends here too; the log says why
-            finally:
-                aclose = getattr(chunks, "aclose", None)
-                if aclose is not None:
-                    await aclose()
-                if ended == "client disconnected":
-                    problems = tuple(judge.problems)  # the end was not the upstream's to judge
-                else:
-                    problems = tuple(judge.finish(ended == "complete"))
-                notes = () if ended == "complete" else (ended,)
-                taped = cassette(problems, tuple(tape)) if tape is not None and ended == "complete" else None
-                self._record(
-                    incoming,
-                    op.operation_id,
-                    replace(head, notes=notes),
-                    asked,
-                    (),
-                    started,
-                    problems,
-                    True,
-                    taped,
-                    (b"".join(kept), size),
-                )
-
-        return Reply(answer.status, answer.headers, b"", relayed(answer.chunks), media_type)
-
     def _cache_key(self, ex: Exchange, behavior: Behavior) -> tuple[object, ...] | None:
-        headers = ex.incoming.headers
-        if (
-            ex.operation.method != "GET"
-            or not behavior.cacheable
-            or "prefer" in headers
-            or "x-mock-fault" in headers
-        ):
+        if ex.operation.method != "GET" or not behavior.cacheable or ex.controls.sent:
             return None
         return (
             ex.operation.operation_id,
@@ -591,65 +396,3 @@ class Mock:
         self._cache[key] = reply
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
-
-    def _render(self, ex: Exchange, behavior: Behavior) -> tuple[Reply, JSON]:
-        notes = (f"Prefer: code={ex.status}",) if ex.incoming.header("prefer") else ()
-        media_type = ex.media_type
-        if ex.response is None or media_type is None:
-            headers = documented_headers(ex.response, self.synthesizer, lambda: ex.rng("headers"))
-            return Reply(ex.status, tuple(headers), b"", notes=notes), None
-        kind = media.kind(media_type)
-        value: JSON = None
-        stream: AsyncIterator[bytes] | None = None
-        body = b""
-        if kind in ("json", "sse", "csv", "text"):
-            value = self._value(ex, behavior, media.value_source(ex.response, media_type))
-        if kind == "json":
-            body = dump_json(value)
-        elif kind == "sse":
-            events = behavior.events(ex, value, self.services)
-            stream = streaming.sse(events, streaming.pacing(self.settings, ex.incoming))
-        elif kind == "csv":
-            body = media.csv_body(value, ex.response)
-        elif kind == "text":
-            body = media.as_text(value)
-        else:
-            produced = behavior.binary(ex, self.services)
-            if isinstance(produced, bytes):
-                body = produced
-            else:
-                stream = produced
-        given = behavior.headers(ex, value, self.services)
-        headers = [
-            ("content-type", media.content_type(media_type)),
-            *documented_headers(ex.response, self.synthesizer, lambda: ex.rng("headers"), given),
-        ]
-        return Reply(ex.status, tuple(headers), body, stream, media_type, notes), value
-
-    def _value(self, ex: Exchange, behavior: Behavior, media_type: str) -> JSON:
-        """The JSON value behind a JSON, SSE or CSV answer (from the JSON media type's schema)."""
-        assert ex.response is not None
-        spec_media = ex.response.content[media_type]
-        meaningful = ex.status < 300 and media_type == JSON_TYPE  # behaviors shape successes only
-        if ex.example is not None:
-            if ex.example not in spec_media.examples:
-                names = ", ".join(repr(n) for n in spec_media.examples if n) or "none"
-                raise SelectionError(
-                    f"no valid example named {ex.example!r} for {ex.operation.operation_id} "
-                    f"{ex.status} {media_type}; named examples: {names}"
-                )
-            value = spec_media.examples[ex.example]
-        elif ex.static and spec_media.examples:
-            value = next(iter(spec_media.examples.values()))
-        elif meaningful:
-            value = behavior.build(ex, self.services)  # the behavior (or the schema) makes it
-        elif spec_media.schema is None:
-            value = None
-        else:
-            value = self.synthesizer.valid_value(spec_media.schema, ex.rng("body"), examples=True)
-        if meaningful:
-            value = behavior.refine(ex, value, self.services)
-        if meaningful and behavior is not GENERIC and spec_media.schema is not None:
-            # Behaviors know the bundled spec; a later one may ask for more (issue 13).
-            value = complete(self.synthesizer, spec_media.schema, value, ex.rng("completion"))
-        return value

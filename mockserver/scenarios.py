@@ -13,35 +13,19 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import math
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 
 import brotli
 
+from mockserver.controls import RETRY_AFTER_SECONDS, SLOW_FIRST_BYTE_SECONDS
 from mockserver.errors import error_body
-from mockserver.exceptions import SelectionError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import JSON_TYPE, json_reply
 from mockserver.selfcheck import decoded
 
 SSE_TYPE = "text/event-stream"
-RETRY_AFTER_SECONDS = 1
-SLOW_FIRST_BYTE_SECONDS = 2.0
-
-SCENARIOS: Mapping[str, str] = {
-    "rate-limit": f"429 with Retry-After: {RETRY_AFTER_SECONDS} and x-ratelimit-* headers "
-    "(only where 429 is documented)",
-    "server-error": "500 with an error body (only where 500 is documented)",
-    "unavailable": "503 with an error body (only where 503 is documented)",
-    "timeout": "504 with an error body (only where 504 is documented)",
-    "slow-first-byte": f"the usual answer, but its first body byte waits {SLOW_FIRST_BYTE_SECONDS:g} s",
-    "cut-stream": "BROKEN ON PURPOSE, transport level: an SSE stream stops mid-way (possibly inside "
-    "an event), without [DONE], and the connection closes without ending the body",
-    "truncated-json": "BROKEN ON PURPOSE, transport level: a JSON body cut short (framed as complete, "
-    "so the client sees invalid JSON)",
-}
 STATUSES: Mapping[str, int] = {"rate-limit": 429, "server-error": 500, "unavailable": 503, "timeout": 504}
 _MESSAGES: Mapping[int, str] = {
     429: f"Rate limit exceeded; retry in {RETRY_AFTER_SECONDS} s",
@@ -61,43 +45,19 @@ class StreamCut(asyncio.CancelledError):
     (Any other exception would do the same, but would also log a traceback per cut.)"""
 
 
-def parse_entry(entry: str) -> tuple[str, float]:
-    """`NAME` or `NAME:PROBABILITY` -> (name, probability); ValueError if either is wrong."""
-    name, _, given = entry.strip().partition(":")
-    name = name.strip()
-    if name not in SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
-    if not given:
-        return name, 1.0
-    try:
-        probability = float(given)
-    except ValueError:
-        raise ValueError(f"scenario {name}: {given!r} is not a probability") from None
-    if not 0.0 <= probability <= 1.0 or math.isnan(probability):
-        raise ValueError(f"scenario {name}: probability {given} is not between 0 and 1")
-    return name, probability
-
-
-def choose(configured: Sequence[str], header: str, exchange: Exchange) -> tuple[str, ...]:
-    """The scenarios for this request: the run's (drawn by probability) and the header's (always).
-    SelectionError (a mock-control 400) for unknown names."""
+def choose(run: Sequence[tuple[str, float]], asked: Sequence[str], exchange: Exchange) -> tuple[str, ...]:
+    """The scenarios for this request: the run's (drawn by probability, from the request's seeded
+    RNG: one stream of draws, in entry order) and the ones the request asked for (always)."""
     names: list[str] = []
     rng = None
-    try:
-        for entry in configured:
-            name, probability = parse_entry(entry)
-            if probability >= 1.0:
+    for name, probability in run:
+        if probability >= 1.0:
+            names.append(name)
+        elif probability > 0.0:
+            rng = rng or exchange.rng("scenario")
+            if rng.random() < probability:
                 names.append(name)
-            elif probability > 0.0:
-                rng = rng or exchange.rng("scenario")  # one stream of draws, in entry order
-                if rng.random() < probability:
-                    names.append(name)
-        for entry in header.split(","):
-            if entry.strip():
-                names.append(parse_entry(entry)[0])
-    except ValueError as exc:
-        raise SelectionError(f"X-Mock-Scenario / --scenario: {exc}", list(SCENARIOS)) from None
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys([*names, *asked]))
 
 
 def apply(names: Sequence[str], reply: Reply, exchange: Exchange) -> Reply:

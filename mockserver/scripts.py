@@ -11,22 +11,22 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mockserver import encoding, media, scenarios, streaming
+from mockserver import answer, encoding, media, scenarios, streaming
+from mockserver.behaviors.hooks import Behavior
+from mockserver.controls import SCENARIOS
 from mockserver.errors import error_body
 from mockserver.exceptions import ScriptError
 from mockserver.exchange import Exchange, Reply
 from mockserver.rendering import JSON_TYPE, documented_headers, dump_json, json_reply
 from mockserver.selection import success_response
+from mockserver.services import Services
 from mockserver.spec import Operation, Spec
 from mockserver.types import JSON
 from mockserver.validation import check_value
-
-if TYPE_CHECKING:
-    from mockserver.synthesis import Synthesizer
 
 SSE_TYPE = "text/event-stream"
 MAX_DELAY = 60.0  # seconds; a typo must not hang a test run
@@ -118,8 +118,8 @@ class Scripts:
             raise ScriptError(f"delay must be between 0 and {MAX_DELAY:g} seconds, not {delay}")
         names = (scenario,) if isinstance(scenario, str) else tuple(scenario)
         for name in names:
-            if name not in scenarios.SCENARIOS:
-                raise ScriptError(f"unknown scenario {name!r}; known: {', '.join(scenarios.SCENARIOS)}")
+            if name not in SCENARIOS:
+                raise ScriptError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
         for name, value in (headers or {}).items():
             if not _TOKEN.fullmatch(str(name)) or _UNSENDABLE.search(str(value)):
                 # CR/LF would split the header block (and h11 refuses the answer mid-way).
@@ -239,12 +239,10 @@ def _default_media_type(body: JSON | bytes, content: Mapping[str, Any]) -> str:
     return JSON_TYPE
 
 
-def render(
-    scripted: Scripted, exchange: Exchange, own: Callable[[Exchange], Reply], synthesizer: Synthesizer
-) -> Reply:
+def render(scripted: Scripted, exchange: Exchange, behavior: Behavior, services: Services) -> Reply:
     """The scripted answer as bytes: exactly what was given, plus a Content-Type and any
-    documented headers the script left out. `own` renders the mock's own answer to an exchange
-    (the pipeline's renderer: a script without a body gets what the mock would send)."""
+    documented headers the script left out. A script without a body gets what the mock would
+    send (answer.render, with the operation's behavior)."""
     op = exchange.operation
     status = scripted.status if scripted.status is not None else exchange.status
     if scripted.validate and not scripted.validated:  # scripted without a spec: check it now
@@ -264,10 +262,11 @@ def render(
     else:
         media_type = scripted.media_type or _media_type_for(exchange, status)
         chosen = replace(exchange, status=status, response=response, media_type=media_type)
-        reply = encoding.encode(own(chosen), exchange.incoming.header("accept-encoding"))
+        own = answer.render(chosen, behavior, services)[0]
+        reply = encoding.encode(own, exchange.incoming.header("accept-encoding"))
         given = {**dict(reply.headers), **given}
     headers = {"content-type": media.content_type(media_type)} if media_type else {}
-    headers.update(documented_headers(response, synthesizer, exchange.rng("headers"), given))
+    headers.update(documented_headers(response, services.synthesizer, exchange.rng("headers"), given))
     headers.update(given)
     reply = replace(reply, headers=tuple(headers.items()), notes=("scripted",))
     if scripted.scenarios:

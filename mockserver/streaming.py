@@ -7,48 +7,13 @@ built, and a client that goes away stops the generator (the ASGI edge cancels it
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 
-from mockserver.exceptions import SelectionError
+from mockserver.controls import Pacing
 from mockserver.rendering import dump_json
-from mockserver.settings import Settings
-from mockserver.types import JSON, Incoming
+from mockserver.types import JSON
 
 DONE = b"data: [DONE]\n\n"
-
-
-@dataclass(frozen=True, slots=True)
-class Pacing:
-    ttft: float = 0.0  # seconds before the first event (time to first token)
-    delay: float = 0.0  # seconds between events
-
-
-# ASCII digits, at most 12 before the point: `\d` would admit "٣", and the values are bounded anyway.
-_PACE_TOKEN = re.compile(r"(ttft|delay)\s*=\s*([0-9]{1,12}(?:\.[0-9]{1,12})?)\s*(ms|s)?")
-
-
-def pacing(settings: Settings, incoming: Incoming) -> Pacing:
-    """The settings' pacing, overridden per request by `X-Mock-Pace: ttft=200ms, delay=20ms`.
-    A malformed header is a SelectionError (a 400 naming it), not silently ignored."""
-    ttft, delay = settings.stream_ttft_ms / 1000, settings.stream_delay_ms / 1000
-    header = incoming.header("x-mock-pace")
-    tokens = [t.strip() for t in header.split(",") if t.strip()] if header else []
-    for token in tokens:
-        matched = _PACE_TOKEN.fullmatch(token)
-        if matched is None:
-            raise SelectionError(
-                f"X-Mock-Pace: {token[:40]!r} is not 'ttft=N[ms|s]' or 'delay=N[ms|s]' "
-                "(e.g. 'X-Mock-Pace: ttft=200ms, delay=20ms')"
-            )
-        name, number, unit = matched.groups()
-        seconds = float(number) / (1 if unit == "s" else 1000)
-        if name == "ttft":
-            ttft = seconds
-        else:
-            delay = seconds
-    return Pacing(min(ttft, 60.0), min(delay, 10.0))  # bounded: a typo must not hang a test run
 
 
 def frame(event: JSON) -> bytes:

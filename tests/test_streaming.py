@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from mockserver import Mock, Spec, create_app, streaming
 from mockserver import app as app_module
+from mockserver.controls import Pacing
 from tests.conftest import LiveServer
 from tests.helpers import AUTH, chunk_validator, join_stream, sse_data
 
@@ -253,9 +254,7 @@ def test_the_first_event_leaves_before_the_stream_is_built_and_a_disconnect_stop
     original_sse = streaming.sse
     original_send = app_module._send_stream
 
-    async def watched(
-        events: Iterable[Any], pace: streaming.Pacing, done: bool = True
-    ) -> AsyncIterator[bytes]:
+    async def watched(events: Iterable[Any], pace: Pacing, done: bool = True) -> AsyncIterator[bytes]:
         try:
             async for frame in original_sse(events, pace, done):
                 produced.append(1)

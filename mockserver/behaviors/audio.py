@@ -16,9 +16,9 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
-from mockserver import streaming
 from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.models import require_model, resolve_model
+from mockserver.controls import Pacing
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange, derive_seed
 from mockserver.media.audio import MEDIA_TYPES, AudioFormat, synthesize_speech
@@ -78,11 +78,11 @@ def _binary(ex: Exchange, services: Services) -> bytes | AsyncIterator[bytes]:
         derive_seed("voice", *_voice(ex, services)),
     )
     if body.get("streaming") is True:
-        return _chunks(speech.chunks, streaming.pacing(services.settings, ex.incoming))
+        return _chunks(speech.chunks, ex.controls.pace)
     return speech.data
 
 
-async def _chunks(chunks: Sequence[bytes], pace: streaming.Pacing) -> AsyncIterator[bytes]:
+async def _chunks(chunks: Sequence[bytes], pace: Pacing) -> AsyncIterator[bytes]:
     """One sentence per chunk, paced like server-sent events (`X-Mock-Pace`, --stream-* settings)."""
     for index, chunk in enumerate(chunks):
         # Sleeping (even 0 s) between chunks yields to the loop, so each leaves as its own write.

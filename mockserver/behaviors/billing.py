@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mockserver import streaming
 from mockserver.behaviors.hooks import Behavior
 from mockserver.behaviors.keys import caller, permit_admin
 from mockserver.behaviors.limits import load_limits
@@ -92,7 +91,7 @@ def units(ex: Exchange, value: JSON, services: Services) -> tuple[list[tuple[str
         usage = _usage_of(value)
         prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
         # The time the mock simulates for the answer: its stream pacing (0 when none is configured).
-        pace = streaming.pacing(services.settings, ex.incoming)
+        pace = ex.controls.pace
         execution = round((pace.ttft + pace.delay * completion) * 1000, 3)
         request_id = value.get("id") if isinstance(value, dict) else None
         details = Inference(

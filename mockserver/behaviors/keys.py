@@ -29,7 +29,6 @@ from mockserver.behaviors.hooks import Behavior, Refusal, Refused
 from mockserver.behaviors.limits import WINDOW_SECONDS, load_limits
 from mockserver.errors import Violation
 from mockserver.exchange import Exchange
-from mockserver.selection import parse_prefer
 from mockserver.spec import Operation
 from mockserver.state import ApiKey, RateWindow, secret_hash
 from mockserver.timestamps import parse_instant, rfc3339
@@ -89,7 +88,7 @@ def _token_id(token: str) -> str:
 
 def forced(ex: Exchange) -> bool:
     """The request chose its status itself (Prefer: code=...)."""
-    return "prefer" in ex.incoming.headers and parse_prefer(ex.incoming.header("prefer")).code is not None
+    return ex.controls.prefer.code is not None
 
 
 def now(services: Services) -> str:

@@ -13,8 +13,9 @@ from starlette.testclient import TestClient
 
 from contracts.checks.sse import parse_events
 from mockserver import Mock, create_app
+from mockserver.controls import FAULTS, requested, waives
 from mockserver.exceptions import SelectionError
-from mockserver.faults import FAULTS, requested, unsecured, waives
+from mockserver.faults import unsecured
 
 AUTH = {"Authorization": "Bearer test-key"}
 CHAT = {"model": "venice-uncensored", "messages": [{"role": "user", "content": "Hello"}]}
@@ -54,9 +55,12 @@ def test_an_unknown_fault_in_a_request_is_a_400_in_the_spec_error_shape(client: 
     assert set(body["details"]["documented"]) == set(FAULTS)
 
 
-def test_an_unknown_fault_in_the_settings_is_refused_on_every_request(make_mock: Callable[..., Mock]) -> None:
-    with TestClient(create_app(mock=make_mock(faults=("bogus",)))) as client:
-        assert client.get("/api/v1/models", headers=AUTH).status_code == 400
+def test_an_unknown_fault_or_scenario_in_the_settings_stops_the_start(make_mock: Callable[..., Mock]) -> None:
+    # Parsed once, at start (controls.configure), not found wanting on every request.
+    with pytest.raises(SelectionError, match=r"^--fault bogus: unknown; known: wrong-field-type, "):
+        make_mock(faults=("bogus",))
+    with pytest.raises(SelectionError, match=r"^--scenario: scenario rate-limit: probability 2 is not"):
+        make_mock(scenarios=("rate-limit:2",))
 
 
 def test_a_per_run_fault_applies_to_every_answer(make_mock: Callable[..., Mock]) -> None:

@@ -16,7 +16,7 @@ from contracts.checks.reader import Limits
 from contracts.server.results import SuiteOptions, SuiteResult
 from contracts.server.runner import run_suite
 from mockserver import Settings, Spec
-from mockserver.faults import FAULTS
+from mockserver.controls import FAULTS
 
 
 @dataclass(frozen=True)
