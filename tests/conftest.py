@@ -90,21 +90,28 @@ def client(mock: Mock) -> Iterator[httpx.Client]:
 class LiveServer:
     """A real uvicorn server on a free loopback port, in a background thread."""
 
-    def __init__(self, mock: Mock, app: Any = None) -> None:
-        """Serves `app` (default: the mock's own app) on the mock's base path."""
+    def __init__(self, mock: Mock, app: Any = None, **options: Any) -> None:
+        """Serves `app` (default: the mock's own app) on the mock's base path; `options` go to
+        uvicorn (`ssl_certfile=..., ssl_keyfile=...` serve it over TLS)."""
         self.mock = mock
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         config = uvicorn.Config(
-            app or create_app(mock=mock), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            app or create_app(mock=mock),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **options,
         )
+        self.scheme = "https" if "ssl_certfile" in options else "http"
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:

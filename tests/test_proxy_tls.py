@@ -1,59 +1,22 @@
 """--proxy in front of an HTTPS upstream, as in front of the real Venice API: the upstream here is
-a second real mock served over TLS on loopback, with a certificate from a throwaway CA."""
+a second real mock served over TLS on loopback (uvicorn's own TLS), with a certificate from a
+throwaway CA."""
 
 from __future__ import annotations
 
-import socket
 import ssl
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import trustme
-import uvicorn
 
-from mockserver import Mock, create_app
+from mockserver import Mock
 from tests.conftest import LiveServer
 from tests.helpers import AUTH
 
 CHAT = {"model": "venice-uncensored", "messages": [{"role": "user", "content": "Say hello"}]}
-
-
-class TlsServer:
-    """A mock served by uvicorn over TLS on a free loopback port, in a background thread."""
-
-    def __init__(self, mock: Mock, cert: Path, key: Path) -> None:
-        self.mock = mock
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(mock=mock),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            ssl_certfile=str(cert),
-            ssl_keyfile=str(key),
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.base_url = f"https://127.0.0.1:{self.port}{mock.base_path}"
-
-    def __enter__(self) -> TlsServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("TLS server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -69,16 +32,18 @@ def authority(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture
-def https_upstream(make_mock: Callable[..., Mock], authority: tuple[Path, Path, Path]) -> Iterator[TlsServer]:
+def https_upstream(
+    make_mock: Callable[..., Mock], authority: tuple[Path, Path, Path]
+) -> Iterator[LiveServer]:
     _, chain, key = authority
-    with TlsServer(make_mock(), chain, key) as up:
+    with LiveServer(make_mock(), ssl_certfile=str(chain), ssl_keyfile=str(key)) as up:
         yield up
 
 
 def test_the_proxy_forwards_to_an_https_upstream_it_trusts(
     make_mock: Callable[..., Mock],
     authority: tuple[Path, Path, Path],
-    https_upstream: TlsServer,
+    https_upstream: LiveServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bundle = authority[0]
@@ -110,7 +75,7 @@ def test_the_proxy_forwards_to_an_https_upstream_it_trusts(
 
 
 def test_an_upstream_certificate_the_proxy_does_not_trust_is_a_502_naming_it(
-    make_mock: Callable[..., Mock], https_upstream: TlsServer, monkeypatch: pytest.MonkeyPatch
+    make_mock: Callable[..., Mock], https_upstream: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's CAs only: the test CA is not one
     with LiveServer(make_mock(proxy=https_upstream.base_url)) as front:
