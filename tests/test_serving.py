@@ -91,6 +91,65 @@ def test_a_half_sent_head_is_answered_408_and_closed() -> None:
         assert raw_exchange(port_of(base_url), b"") == b""
 
 
+def _answers(sock: socket.socket, count: int) -> list[bytes]:
+    """The heads of the next `count` answers on a keep-alive connection (Content-Length bodies)."""
+    buffer, heads = b"", []
+    while len(heads) < count:
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return heads
+            buffer += chunk
+        head, _, buffer = buffer.partition(b"\r\n\r\n")
+        size = next(
+            int(v)
+            for k, _, v in (line.partition(b": ") for line in head.split(b"\r\n"))
+            if k.lower() == b"content-length"
+        )
+        while len(buffer) < size:
+            buffer += sock.recv(65536)
+        buffer = buffer[size:]
+        heads.append(head)
+    return heads
+
+
+GET = b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n"
+
+
+def test_the_bounds_hold_for_the_second_head_of_a_kept_alive_connection() -> None:
+    with serving("--header-timeout", "0.5", "--max-header-size", "8KiB") as (_, base_url):
+        port = port_of(base_url)
+        # Two pipelined requests in one write, then half a third head: two answers, then a 408.
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(GET + GET + b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\n")
+            heads = _answers(sock, 2)
+            assert [h.split(b"\r\n")[0] for h in heads] == [b"HTTP/1.1 200 OK"] * 2
+            rest = b"".join(iter(lambda: sock.recv(65536), b""))
+            assert rest.startswith(b"HTTP/1.1 408 ")
+        # A second head over the limit on a kept-alive connection is a 431, after a served first.
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(GET)
+            assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200 ")
+            sock.sendall(b"GET /api/v1/models HTTP/1.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+            rest = b"".join(iter(lambda: sock.recv(65536), b""))
+            assert rest.startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_body_slower_than_the_header_timeout_is_not_cut() -> None:
+    with serving("--header-timeout", "0.3") as (_, base_url):
+        body = json.dumps(CHAT).encode()
+        head = (
+            b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", port_of(base_url)), timeout=30) as sock:
+            sock.sendall(head + body[:5])
+            time.sleep(0.8)  # the head was complete: only the body is late, which is not limited here
+            sock.sendall(body[5:])
+            [answer] = _answers(sock, 1)
+        assert answer.startswith(b"HTTP/1.1 200 ")
+
+
 def test_sigterm_ends_a_never_ending_stream_cleanly_after_the_grace_period() -> None:
     with serving("--fault", "stream-never-ends", "--graceful-timeout", "1") as (process, base_url):
         with (
