@@ -93,7 +93,8 @@ def test_a_half_sent_head_is_answered_408_and_closed() -> None:
 
 def _answers(sock: socket.socket, count: int) -> list[bytes]:
     """The heads of the next `count` answers on a keep-alive connection (Content-Length bodies)."""
-    buffer, heads = b"", []
+    buffer = b""
+    heads: list[bytes] = []
     while len(heads) < count:
         while b"\r\n\r\n" not in buffer:
             chunk = sock.recv(65536)
