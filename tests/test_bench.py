@@ -48,3 +48,25 @@ def test_the_store_benchmark_runs_and_prints_its_table(redis_server: RedisServer
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for store in ("sqlite", "redis"):
         assert re.search(rf"^{store} +{NUMBER} +{NUMBER}$", proc.stdout, re.MULTILINE), proc.stdout
+
+
+def test_the_peers_benchmark_measures_the_mock_and_the_ceiling_and_names_missing_peers(
+    tmp_path: Path,
+) -> None:
+    # No npm install here (loopback only, and slow): the peers are reported missing, by name.
+    script = BENCH.with_name("peers.py")
+    command = [sys.executable, str(script), "--duration", "1", "--no-install", "--node-dir", str(tmp_path)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    rate = r"\d{1,3}(?:,\d{3})*"
+    assert re.search(rf"^  venice-mock +{rate} +{rate}$", out, re.MULTILINE), out
+    assert re.search(rf"^  ceiling \(fixed 1 KB\) +{rate} +-$", out, re.MULTILINE), out
+    for peer in ("prism", "steady"):
+        assert f"  {peer}: not installed (in {tmp_path})" in out, out
+    assert re.findall(r"target (\w+) >= [\d.]+x (\w+): not measured", out) == [
+        ("models", "steady"),
+        ("models", "prism"),
+        ("chat", "steady"),
+        ("chat", "prism"),
+    ]
