@@ -197,6 +197,8 @@ class MemoryState:
         return self._keys.get(key_id)
 
     def key_for(self, secret: str) -> ApiKey | None:
+        if not self._by_secret:  # no key created: nothing to hash for (asked several times a call)
+            return None
         key_id = self._by_secret.get(secret_hash(secret))
         return self._keys.get(key_id) if key_id is not None else None
 
@@ -210,6 +212,8 @@ class MemoryState:
             return True
 
     def key_status(self, secret: str) -> KeyStatus | None:
+        if not self._by_secret and not self._revoked:
+            return None
         if secret_hash(secret) in self._revoked:
             return "revoked"
         key = self.key_for(secret)
