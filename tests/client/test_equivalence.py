@@ -31,6 +31,7 @@ SCHEMA: dict[str, Any] = {
         "tags": {"type": "array", "items": {"type": ["string", "null"]}},
         "codes": {"type": "array", "items": {"type": "string"}},
         "at": {"type": "string", "x-format": "date-time"},
+        "since": {"type": "string", "format": "date-time"},  # the plain keyword counts as much as x-format
         "label": {"type": "string"},
         "closed": {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": False},
     },
@@ -58,6 +59,13 @@ SCHEMA: dict[str, Any] = {
         (Difference("changed", "body.at", "2000-01-01T00:00:00Z", "2000-01-01T00:00:01+00:00"), None),
         (Difference("changed", "body.label", "2000-01-01T00:00:00Z", "2000-01-01T00:00:00+00:00"), None),
         (Difference("changed", "body.at", "2000-01-01T00:00:00", "2000-01-01T00:00:00"), None),  # no zone
+        (
+            Difference("changed", "body.since", "2000-01-01T00:00:00Z", "2000-01-01T00:00:00+00:00"),
+            "same-instant",
+        ),
+        (Difference("changed", "body.at", 946684800, "2000-01-01T00:00:00Z"), None),  # a number is no instant
+        (Difference("changed", "body.at", "2000-01-01T00:00:00Z", 946684800), None),
+        (Difference("changed", "body.at", "yesterday", "2000-01-01T00:00:00Z"), None),  # unparsable
     ],
 )
 def test_each_equivalence_and_its_limits(difference: Difference, rule: str | None) -> None:
