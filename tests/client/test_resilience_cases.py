@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -66,3 +69,30 @@ def test_slow_first_byte_keeps_the_good_answer_and_adds_the_delay(spec: Spec) ->
     assert adverse == {**good, "delay": 0.25}
     assert good["media_type"] == "application/json"
     assert "stream" not in good
+
+
+# Hypothesis derandomizes by itself under these (its own CI profile), which hid the bug in CI.
+_PROFILE_SETTERS = frozenset(
+    {"HYPOTHESIS_PROFILE", "CI", "GITHUB_ACTIONS", "TF_BUILD", "BUILDKITE", "CIRCLECI"}
+)
+_DRAW_TWICE = """
+import sys
+from contracts.client.resilience import scenario_case
+from contracts.strategies import bundled_spec
+spec = bundled_spec()
+op = spec.operation("createChatCompletion")
+first = scenario_case(spec, op, sys.argv[1], 0.25)
+print(scenario_case(spec, op, sys.argv[1], 0.25) == first)
+"""
+
+
+@pytest.mark.parametrize("scenario", ["cut-stream", "truncated-json"])
+def test_a_case_is_the_same_on_every_draw(scenario: str) -> None:
+    """A reported case must be the case a replay plays. Drawn twice in a fresh interpreter
+    (without the test suite's profile or Hypothesis' CI one, as a user runs), a case is the same
+    value: a cut stream's events differed between two calls."""
+    env = {k: v for k, v in os.environ.items() if k not in _PROFILE_SETTERS}
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAW_TWICE, scenario], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
