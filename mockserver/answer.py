@@ -83,5 +83,5 @@ def _value(ex: Exchange, behavior: Behavior, services: Services, media_type: str
         value = behavior.refine(ex, value, services)
     if meaningful and behavior is not GENERIC and spec_media.schema is not None:
         # Behaviors know the bundled spec; a later one may ask for more (issue 13).
-        value = complete(services.synthesizer, spec_media.schema, value, ex.rng("completion"))
+        value = complete(services.synthesizer, spec_media.schema, value, lambda: ex.rng("completion"))
     return value

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import threading
 import zlib
@@ -38,11 +39,16 @@ def _hidden(value: str) -> str:
     return f"{scheme + ' ' if scheme else ''}***{tail}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret_header(name: str) -> bool:
+    # Remembered: every request is redacted, and clients send the same few header names.
+    return _SECRET_NAME.search(name) is not None
+
+
 def redact(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """Headers as recorded: credentials keep their scheme and last 4 characters only."""
     return tuple(
-        (name, _hidden(value) if value and _SECRET_NAME.search(name) else value)
-        for name, value in headers.items()
+        (name, _hidden(value) if value and _secret_header(name) else value) for name, value in headers.items()
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.schemas import Compiled
@@ -22,10 +23,14 @@ from mockserver.types import JSON, Schema
 _MAX_DEPTH = 24  # a recursive schema's value is repaired this deep, then synthesized whole
 
 
-def complete(synthesizer: Synthesizer, compiled: Compiled, value: JSON, rng: random.Random) -> JSON:
-    """`value` if valid under `compiled`, else the repaired value, else a synthesized one."""
+def complete(
+    synthesizer: Synthesizer, compiled: Compiled, value: JSON, seeded: Callable[[], random.Random]
+) -> JSON:
+    """`value` if valid under `compiled`, else the repaired value, else a synthesized one. The
+    RNG is asked for only when a repair needs it: seeding one costs more than the check."""
     if compiled.is_valid(value):
         return value
+    rng = seeded()
     repaired = _Repair(synthesizer, compiled.schema, rng).fix(compiled.schema, value, "", 0)
     if compiled.is_valid(repaired):
         return repaired

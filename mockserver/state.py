@@ -307,7 +307,8 @@ class MemoryState:
 
 
 def _numbered(e: UsageEntry, seq: int) -> UsageEntry:
-    return e._replace(seq=seq)
+    # `seq` is the last field; building the tuple anew costs half of `_replace` (every billed call).
+    return UsageEntry(*e[:-1], seq)
 
 
 STATE_SCHEMES = ("memory://", "sqlite:///PATH", "redis://HOST:PORT/DB")

@@ -31,7 +31,7 @@ LISTING: dict[str, Any] = {
 
 def _complete(schema: dict[str, Any], value: Any, seed: int = 0) -> Any:
     compiled = compile_schema(schema, "3.0.3", "response")
-    result = complete(Synthesizer("3.0.3"), compiled, value, random.Random(seed))
+    result = complete(Synthesizer("3.0.3"), compiled, value, lambda: random.Random(seed))
     assert compiled.is_valid(result), result
     return result
 
@@ -39,6 +39,19 @@ def _complete(schema: dict[str, Any], value: Any, seed: int = 0) -> Any:
 def test_a_valid_value_is_the_same_object() -> None:
     value = {"data": [{"id": "x", "kind": "a"}], "added": "yes"}
     assert _complete(LISTING, value) is value
+
+
+def test_a_valid_value_seeds_no_rng() -> None:
+    """The common case (every chat answer) costs one check: no RNG is seeded for it."""
+
+    def unseeded() -> random.Random:
+        raise AssertionError("an RNG was seeded for a valid value")
+
+    compiled = compile_schema(LISTING, "3.0.3", "response")
+    value = {"data": [{"id": "x", "kind": "a"}], "added": "yes"}
+    assert complete(Synthesizer("3.0.3"), compiled, value, unseeded) is value
+    with pytest.raises(AssertionError, match="seeded"):
+        complete(Synthesizer("3.0.3"), compiled, {"data": "broken"}, unseeded)
 
 
 def test_missing_required_fields_are_synthesized_and_the_rest_is_kept() -> None:

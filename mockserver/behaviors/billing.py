@@ -61,6 +61,15 @@ def _unit_price(catalog: Catalog, model_id: str, kind: str, currency: str) -> fl
     return usd * _PER_USD[currency]
 
 
+@functools.lru_cache(maxsize=1024)
+def _prices(
+    catalog: Catalog, model_id: str, kinds: tuple[str, ...], charge_order: tuple[str, ...]
+) -> Mapping[tuple[str, str], float]:
+    """(kind, currency) -> unit price for a call's kinds, in USD and every currency it may be
+    charged in: one lookup per billed call instead of one per kind and currency."""
+    return {(k, c): _unit_price(catalog, model_id, k, c) for k in kinds for c in {*charge_order, "USD"}}
+
+
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
@@ -126,8 +135,7 @@ def _account(ex: Exchange, value: JSON, services: Services) -> None:
     catalog, config = services.catalog, load_limits(services)
     key_id = caller(ex.request, services).key_id
     timestamp = services.clock()
-    currencies = {*config.charge_order, "USD"}
-    price = {(kind, c): unit_price(catalog, model, kind, c) for kind, _ in parts for c in currencies}
+    price = _prices(catalog, model.id, tuple(kind for kind, _ in parts), config.charge_order)
 
     def bill(spent: Mapping[str, float]) -> Sequence[UsageEntry]:
         def affordable(currency: str) -> bool:
