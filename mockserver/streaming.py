@@ -21,14 +21,24 @@ def frame(event: JSON) -> bytes:
 
 
 async def sse(events: Iterable[JSON], pace: Pacing, done: bool = True) -> AsyncIterator[bytes]:
-    """Frames for `events`, paced; `[DONE]` last (as OpenAI-compatible clients expect)."""
+    """Frames for `events`, paced; `[DONE]` last (as OpenAI-compatible clients expect).
+
+    Paced on a schedule: event k is due `ttft + k * delay` after the stream began, so the time
+    spent building and sending events is not added to every gap (with thousands of streams on
+    one loop, a sleep of `delay` after each send would stretch every gap by the loop's lag). A
+    stream that fell more than one delay behind restarts its schedule instead of bursting."""
+    loop = asyncio.get_running_loop()
+    due = loop.time()
     first = True
     for event in events:
-        wait = pace.ttft if first else pace.delay
-        if wait > 0:
-            await asyncio.sleep(wait)
+        due += pace.ttft if first else pace.delay
+        late = loop.time() - due
+        if late < 0:
+            await asyncio.sleep(-late)
         else:
             await asyncio.sleep(0)  # yield to the loop so a disconnect is noticed between events
+            if late > pace.delay:
+                due = loop.time()
         first = False
         yield frame(event)
     if done:
