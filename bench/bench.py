@@ -126,8 +126,8 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
         args.paced = [int(n) for n in args.paced_streams.split(",") if n.strip()]
     except ValueError:
         p.error("--paced-streams takes counts like 50,200,500")
-    if any(not 1 <= n <= 2000 for n in args.paced):
-        p.error("--paced-streams counts must be in [1, 2000]")
+    if any(not 1 <= n <= 5000 for n in args.paced):
+        p.error("--paced-streams counts must be in [1, 5000]")
     if args.pid is not None and args.base_url is None:
         p.error("--pid only goes with --base-url")
     if args.base_url is not None and args.server_arg:
