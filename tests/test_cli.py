@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from mockserver.catalogfile import default_fixtures_dir
-from mockserver.cli import main, parser
+from mockserver.cli import main
+from mockserver.flags import parser
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:

@@ -22,7 +22,7 @@ from contracts.cli import main as contracts_main
 from mockserver import Mock, Settings, Spec
 from mockserver.behaviors.video import PIXEL_FRAMES
 from mockserver.catalogfile import load_catalog
-from mockserver.cli import parser, settings_from
+from mockserver.flags import parser, settings_from
 from mockserver.media.mp4 import FPS
 from mockserver.state import VideoJob
 from tests.conftest import LiveServer

@@ -359,7 +359,7 @@ def test_the_openai_sdk_works_through_the_proxy(make_mock: Callable[..., Mock]) 
 
 
 def test_the_upstream_key_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockserver.cli import parser, settings_from
+    from mockserver.flags import parser, settings_from
 
     monkeypatch.setenv("VENICE_MOCK_UPSTREAM_API_KEY", "from-env-5678")
     args = parser().parse_args(["--proxy", "http://127.0.0.1:1/api/v1"])

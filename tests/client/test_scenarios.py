@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from contracts.checks.sse import parse_events
 from contracts.checks.streams import chat_stream_checker
 from mockserver import Mock, Spec, create_app, scenarios
-from mockserver.cli import parser, settings_from
 from mockserver.controls import SCENARIOS
 from mockserver.exchange import Reply
+from mockserver.flags import parser, settings_from
 from mockserver.scenarios import STATUSES
 from mockserver.selfcheck import check_reply
 from tests.conftest import LiveServer
