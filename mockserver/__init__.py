@@ -9,7 +9,6 @@ Everything else is internal; the contract kit (`contracts`) uses only these name
 
 from mockserver.app import MockApp, create_app
 from mockserver.calls import Call, CallLog
-from mockserver.cassettes import PLACEHOLDER as SCRUBBED
 from mockserver.cassettes import Cassette
 from mockserver.cassettes import load as load_cassettes
 from mockserver.controls import RETRY_AFTER_SECONDS as SCENARIO_RETRY_AFTER
@@ -31,6 +30,7 @@ from mockserver.exceptions import (
 from mockserver.pipeline import Mock
 from mockserver.scenarios import STATUSES as SCENARIO_STATUSES
 from mockserver.scripts import Scripted
+from mockserver.scrub import PLACEHOLDER as SCRUBBED
 from mockserver.settings import Settings
 from mockserver.spec import Operation, Spec, SpecWarning
 from mockserver.specload import load_spec

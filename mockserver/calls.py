@@ -21,7 +21,7 @@ from mockserver.errors import Violation
 # Names that look like they carry a credential, in headers (`X-Auth-Token`, `X-Api-Key`, `Cookie`)
 # and in query strings (`?key=`, `?api_key=`, `?access_token=`).
 _SECRET_NAME = re.compile(r"auth|token|secret|passw|api[-_]?key|session|cookie|signature|^key$", re.I)
-_QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
+QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")  # name=value pairs of a query string
 # A created key's secret in an answer (POST /api_keys): shown to its client once, never logged.
 _ANSWERED_SECRET = re.compile(rb'("apiKey"\s*:\s*")([^"]*)(")')
 
@@ -73,7 +73,7 @@ def redact_query(query: str) -> str:
             return match.group(0)
         return f"{lead}{name}={_hidden(secret)}"
 
-    return _QUERY_PAIR.sub(hide, query)
+    return QUERY_PAIR.sub(hide, query)
 
 
 class Call(NamedTuple):

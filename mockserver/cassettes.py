@@ -1,16 +1,7 @@
 """Cassettes: one relayed exchange per readable JSON file (`--record DIR`), answered back byte
-for byte (`--replay DIR`). Here: the format, what is scrubbed, how a request finds its cassette
-(the match key, also the file name), and the in-memory index of a directory.
-
-Scrubbed before anything is written (SCRUBBED, documented in README):
-- request headers whose name looks like a credential (Authorization, X-Api-Key, Cookie, ...);
-- response headers Set-Cookie, Authorization, X-Api-Key and other *secret*/*api-key* names;
-- JSON fields `apiKey`, `api_key`, `secret`, `password`, `access_token`, `refresh_token`
-  anywhere in request and response bodies, and `token`, `signature` in /api_keys operations
-  (elsewhere `token` is a logprob's token text);
-- credential-looking query parameters (`?api_key=`, `?token=`, ...).
-A scrubbed value becomes PLACEHOLDER; matching uses the scrubbed request, so a replayed key
-creation matches whatever signature the client sends, and answers the placeholder key.
+for byte (`--replay DIR`). Here: the format, how a request finds its cassette (the match key,
+also the file name), and the in-memory index of a directory; what is scrubbed before anything
+is written is scrub.py's.
 """
 
 from __future__ import annotations
@@ -18,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import difflib
-import gzip
 import hashlib
 import json
 import os
@@ -29,25 +19,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import brotli
 import orjson
 
 from mockserver import encoding
-from mockserver.calls import is_secret_name
 from mockserver.errors import Violation
 from mockserver.exceptions import CassetteError
 from mockserver.exchange import Reply
-from mockserver.selfcheck import decoded
-from mockserver.types import JSON, Incoming
-
-PLACEHOLDER = "<scrubbed>"
-FORMAT = 1
-SCRUBBED_FIELDS = frozenset({"apiKey", "api_key", "secret", "password", "access_token", "refresh_token"})
-KEY_OPERATION_FIELDS = frozenset({"token", "signature"})  # only under /api_keys
-_SECRET_RESPONSE_HEADER = re.compile(
-    r"^(set-cookie|authorization|proxy-authorization)$|secret|passw|api[-_]?key", re.I
+from mockserver.scrub import (
+    fields_for,
+    scrub_body,
+    scrub_query,
+    scrub_request_headers,
+    scrub_response_headers,
+    scrub_value,
 )
-_NOT_KEPT = frozenset({"host", "content-length", "connection", "transfer-encoding", "keep-alive"})
+from mockserver.types import Incoming
+
+FORMAT = 1
 MAX_RECORDED_BYTES = 64 * 1024 * 1024  # a stream longer than this is relayed but not recorded
 
 
@@ -79,74 +67,6 @@ class Cassette:
 # --- scrubbing -------------------------------------------------------------------------------
 
 
-def _scrub_value(value: JSON, fields: frozenset[str]) -> JSON:
-    if isinstance(value, dict):
-        return {
-            k: PLACEHOLDER if k in fields and v is not None else _scrub_value(v, fields)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrub_value(v, fields) for v in value]
-    return value
-
-
-def _fields_for(path: str) -> frozenset[str]:
-    return SCRUBBED_FIELDS | KEY_OPERATION_FIELDS if path.startswith("/api_keys") else SCRUBBED_FIELDS
-
-
-def scrub_json_bytes(body: bytes, path: str) -> bytes:
-    """A JSON body with its secret fields replaced; other bytes (and unchanged JSON) as given."""
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body
-    scrubbed = _scrub_value(value, _fields_for(path))
-    return body if scrubbed == value else orjson.dumps(scrubbed)
-
-
-def scrub_body(body: bytes, headers: Mapping[str, str], path: str) -> bytes:
-    """The body with secrets replaced, its Content-Encoding kept (decoded, scrubbed, re-encoded
-    only when something changed)."""
-    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if not body or not (media_type == "application/json" or media_type.endswith("+json")):
-        return body
-    coding = headers.get("content-encoding", "")
-    if coding not in ("", "identity", "gzip", "br"):
-        return body
-    try:
-        plain = decoded(body, coding)
-    except ValueError:
-        return body  # not encoded as labelled: nothing readable to scrub (and the violation says so)
-    scrubbed = scrub_json_bytes(plain, path)
-    if scrubbed == plain:
-        return body
-    if coding == "gzip":
-        return gzip.compress(scrubbed, mtime=0)
-    if coding == "br":
-        return bytes(brotli.compress(scrubbed))
-    return scrubbed
-
-
-def scrub_request_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (k, PLACEHOLDER if is_secret_name(k) else v) for k, v in headers.items() if k not in _NOT_KEPT
-    )
-
-
-def scrub_response_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((k, PLACEHOLDER if _SECRET_RESPONSE_HEADER.search(k) else v) for k, v in headers)
-
-
-_QUERY_PAIR = re.compile(r"(^|&)([^=&]*)=([^&]*)")
-
-
-def scrub_query(query: str) -> str:
-    return _QUERY_PAIR.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}={PLACEHOLDER}" if is_secret_name(m.group(2)) else m.group(0),
-        query,
-    )
-
-
 # --- matching --------------------------------------------------------------------------------
 
 
@@ -157,7 +77,7 @@ def canonical_body(body: bytes, path: str, ignored: Iterable[str]) -> bytes:
         value = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
         return body
-    value = _scrub_value(value, _fields_for(path))
+    value = scrub_value(value, fields_for(path))
     if isinstance(value, dict):
         skip = set(ignored)
         value = {k: v for k, v in value.items() if k not in skip}

@@ -13,7 +13,7 @@ import openai
 import pytest
 
 from mockserver import Mock
-from mockserver.cassettes import PLACEHOLDER
+from mockserver.scrub import PLACEHOLDER
 from tests.conftest import LiveServer
 from tests.helpers import AUTH
 from tests.test_proxy import _EXCHANGES, CHAT, MESSAGES, Raw, _same_answer, relay
@@ -254,7 +254,7 @@ def test_the_match_key_ignores_order_and_the_ignored_fields() -> None:
 def test_secret_fields_are_scrubbed_at_any_depth_and_token_only_in_key_operations() -> None:
     import gzip as gz
 
-    from mockserver.cassettes import scrub_body
+    from mockserver.scrub import scrub_body
 
     answer = {
         "data": [{"apiKey": "sk-deep-SECRET", "nested": {"password": "pw-SECRET"}}],
