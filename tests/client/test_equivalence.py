@@ -8,7 +8,9 @@ import pytest
 
 from contracts.client.compare import Difference, diff
 from contracts.client.equivalence import (
+    admits_null,
     nodes_at,
+    optional,
     real,
     request_root,
     rule_for,
@@ -214,3 +216,66 @@ def test_stream_event_locations_are_read_like_body_locations() -> None:
     assert nodes_at(SCHEMA, "events.mode") == [SCHEMA["properties"]["mode"]]
     assert nodes_at(SCHEMA, "body") == [SCHEMA]
     assert rule_for(SCHEMA, Difference("changed", "body.count", 1, 2)) is None
+
+
+@pytest.mark.parametrize(
+    ("node", "admits"),
+    [
+        ({"type": "null"}, True),
+        ({"type": ["integer", "null"]}, True),
+        ({"type": "string", "nullable": True}, True),
+        ({"enum": ["a", None]}, True),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, True),
+        ({"oneOf": [{"type": "string"}, {"nullable": True}]}, True),
+        ({"anyOf": [{"oneOf": [{"type": "integer"}, {"enum": [None]}]}]}, True),  # unions in unions
+        ({"allOf": [{"type": "null"}]}, False),  # allOf narrows: its other parts must allow null too
+        ({"anyOf": ["null", {"type": "string"}]}, False),  # a branch that is no schema says nothing
+        ({"type": "string", "nullable": False}, False),
+        ({"enum": ["a"]}, False),
+        ({}, False),
+    ],
+)
+def test_null_is_admitted_by_type_nullable_enum_or_any_union_branch(
+    node: dict[str, Any], admits: bool
+) -> None:
+    assert admits_null(node) is admits
+
+
+OPTIONAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["list"],
+    "properties": {
+        "a": {"type": "object", "required": ["a"], "properties": {"a": {}, "b": {}}},
+        "list": {
+            "type": "array",
+            "items": {"type": "object", "required": ["r"], "properties": {"r": {}, "o": {}}},
+        },
+    },
+}
+ROWS: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "object", "required": ["r"], "properties": {"r": {}, "o": {}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("schema", "location", "expected"),
+    [
+        (OPTIONAL, "body.list", False),  # required at the root
+        (OPTIONAL, "body.a", True),
+        (OPTIONAL, "body.a.a", False),  # required by its own parent, which has the same name
+        (OPTIONAL, "body.a.b", True),
+        (OPTIONAL, "body.list[0].r", False),
+        (OPTIONAL, "body.list[0].o", True),
+        (OPTIONAL, "body.list[0]", False),  # an array item is never optional
+        (OPTIONAL, "body", False),  # the whole body is not a property
+        (OPTIONAL, "", False),
+        (OPTIONAL, "body.nowhere.x", False),  # no schema describes its parent
+        (ROWS, "body[0].o", True),  # a body that is an array
+        (ROWS, "body[0].r", False),
+    ],
+)
+def test_a_property_is_optional_where_no_parent_requires_it(
+    schema: Any, location: str, expected: bool
+) -> None:
+    assert optional(schema, location) is expected
