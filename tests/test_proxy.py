@@ -366,3 +366,25 @@ def test_the_upstream_key_may_come_from_the_environment(monkeypatch: pytest.Monk
     assert settings_from(args).upstream_api_key == "from-env-5678"
     args = parser().parse_args(["--proxy", "http://127.0.0.1:1/api/v1", "--upstream-api-key", "flag"])
     assert settings_from(args).upstream_api_key == "flag"
+
+
+def test_an_upstream_that_hangs_up_before_its_content_length_is_a_502_not_a_hang(
+    make_mock: Callable[..., Mock],
+) -> None:
+    # 100 bytes announced, 10 sent, then the connection closes: the answer can never complete.
+    cut = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n" + b'{"object":'
+    with (
+        raw_upstream(cut) as upstream,
+        LiveServer(make_mock(proxy=upstream, upstream_read_timeout=30)) as front,
+    ):
+        answer = httpx.get(front.base_url + "/models", headers=AUTH, timeout=5)
+        health = httpx.get(front.origin + "/__mock/health", timeout=5)  # the server still serves
+        [call] = front.mock.calls
+    assert answer.status_code == 502
+    body = answer.json()
+    assert (
+        body["error"] == f"the upstream {upstream} closed the connection (mid-answer) before the body's end"
+    )
+    assert body["details"]["upstream"] == upstream
+    assert health.status_code == 200
+    assert call.status == 502
