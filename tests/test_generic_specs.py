@@ -1,7 +1,8 @@
 """The generic engine on a spec that is not Venice's, over HTTP on loopback: API keys in the query,
 a cookie or a header, OAuth bearer tokens, readOnly/writeOnly properties and int32 bounds, a text
-or binary request body, a server URL with variables, a parameter without a name; and the message
-of each schema rule the bundled spec never uses, in the spec's error shape."""
+or binary request body, a server URL with variables, a parameter without a name or described by
+JSON `content`; and the message of each schema rule the bundled spec never uses, in the spec's
+error shape."""
 
 from __future__ import annotations
 
@@ -94,6 +95,21 @@ DOCUMENT: dict[str, Any] = {
                 "operationId": "postBlob",
                 "security": [],
                 "requestBody": _body("application/octet-stream", {"type": "string", "format": "binary"}),
+                "responses": OK,
+            }
+        },
+        "/filter": {
+            "get": {
+                "operationId": "filter",
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "where",
+                        "in": "query",
+                        "required": True,
+                        "content": {"application/json": {"schema": {"type": "object", "required": ["a"]}}},
+                    }
+                ],
                 "responses": OK,
             }
         },
@@ -237,3 +253,26 @@ def test_a_text_body_is_validated_as_a_string_and_a_binary_one_only_for_presence
     }
     octets = {"Content-Type": "application/octet-stream"}
     assert httpx.post(server.base_url + "/blobs", content=b"\x00\xff", headers=octets).status_code == 200
+
+
+def test_a_parameter_described_by_json_content_is_read_as_json(server: LiveServer) -> None:
+    url = server.base_url + "/filter"
+    assert httpx.get(url, params={"where": json.dumps({"a": 1})}).status_code == 200
+    off_schema = httpx.get(url, params={"where": json.dumps({"b": 1})})
+    assert off_schema.status_code == 400
+    assert _error(off_schema) == {
+        "error": "Invalid request parameters: query.where.a: required property is missing",
+        "details": {
+            "_errors": [],
+            "query": {
+                "_errors": [],
+                "where": {"_errors": [], "a": {"_errors": ["required property is missing"]}},
+            },
+        },
+    }
+    broken = httpx.get(url, params={"where": "{oops"})
+    assert broken.status_code == 400
+    assert (
+        _error(broken)["error"]
+        == "Invalid request parameters: query.where: not valid JSON (application/json)"
+    )
