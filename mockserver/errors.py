@@ -49,7 +49,9 @@ def _quote(value: Any) -> str:
 
 
 def _plural(n: Any, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def _type_name(value: Any) -> str:

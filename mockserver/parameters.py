@@ -7,6 +7,7 @@ then reports it precisely ("expected integer, got string").
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -143,10 +144,23 @@ def read_parameters(
             )
             continue
         schema = param.schema.schema if param.schema else None
-        value = coerce(raw, schema, param.style, param.explode)
+        if param.media_type is not None and _is_json(param.media_type):
+            try:  # `content: {application/json: ...}`: the value is a JSON document, not a style
+                value = json.loads(raw[-1])
+            except ValueError:
+                where = f"{param.location}.{name}"
+                violations.append(Violation(where, "content", f"not valid JSON ({param.media_type})"))
+                continue
+        else:
+            value = coerce(raw, schema, param.style, param.explode)
         values[param.location][name] = value
         violations.extend(check(param, value))
     return values, violations
+
+
+def _is_json(media_type: str) -> bool:
+    kind = media_type.split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 def coerce_fields(fields: Mapping[str, list[str]], schema: Schema | None) -> dict[str, JSON]:

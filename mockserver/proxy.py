@@ -69,6 +69,7 @@ class _Connection:
         self.done = False
         self.eof = False
         self.received = False
+        self.framed = False  # the body's end is marked (Content-Length, chunked), not the close
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
@@ -80,6 +81,10 @@ class _Connection:
             return
         self.head_done = True
         self.keep_alive = self.parser.should_keep_alive()  # only meaningful at this point
+        self.framed = any(
+            name == "content-length" or (name == "transfer-encoding" and "chunked" in value.lower())
+            for name, value in self.headers
+        )
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -162,6 +167,11 @@ class Upstream:
             conn.eof = True
             if not conn.head_done:
                 raise UpstreamError(502, f"the upstream {self.url} closed the connection ({what})")
+            if conn.framed and not conn.done:
+                # Without this, a reader at its end answers at once, forever: the loop spun.
+                raise UpstreamError(
+                    502, f"the upstream {self.url} closed the connection ({what}) before the body's end"
+                )
             return
         conn.received = True
         try:

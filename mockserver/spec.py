@@ -33,6 +33,7 @@ class Parameter:
     style: str
     explode: bool
     allow_empty: bool = False  # OAS `allowEmptyValue` (query only): `?id=` is refused unless true
+    media_type: str | None = None  # a parameter described by `content`: its value is in this type
 
 
 @dataclass(frozen=True, slots=True)

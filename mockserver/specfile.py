@@ -240,17 +240,6 @@ def resolve_refs(
     return resolved, recursive
 
 
-def walk(node: JSON, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], JSON]]:
-    """Every (location, node) pair of a JSON tree, depth first."""
-    yield location, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, (*location, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, (*location, index))
-
-
 def expanded_sizes(nodes: Iterator[JSON], limit: int) -> dict[int, int]:
     """How many nodes each tree would have with its shared subtrees copied out (capped at `limit`).
 

@@ -295,8 +295,10 @@ class _Builder:
         location = str(raw.get("in", "query"))
         schema = raw.get("schema")
         content = raw.get("content")
+        media_type = None
         if schema is None and isinstance(content, dict) and content:
-            schema = _mapping(next(iter(content.values()))).get("schema")
+            media_type, media = next(iter(content.items()))
+            schema = _mapping(media).get("schema")
         default_style = "form" if location in ("query", "cookie") else "simple"
         style = str(raw.get("style", default_style))
         return Parameter(
@@ -307,6 +309,7 @@ class _Builder:
             style=style,
             explode=bool(raw.get("explode", style == "form")),
             allow_empty=bool(raw.get("allowEmptyValue", False)),
+            media_type=str(media_type) if media_type is not None else None,
         )
 
     def media_types(

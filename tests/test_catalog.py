@@ -629,6 +629,37 @@ CASES = {
         r":11: trait: unknown section; expected: models, traits, compatibility",
     ),
     "no models": ("traits: {}\n", r"models: must be a non-empty list of models"),
+    "empty file": ("", r": models: must be a non-empty list of models"),
+    "a list at the top": (
+        "- my-llm\n- my-image\n",
+        r":1: \(root\): expected a mapping with the key\(s\): models, traits, compatibility$",
+    ),
+    "a model that is a name": (
+        TWO_MODELS.replace(
+            "  - id: my-image\n    type: image\n    model_spec: {name: C}\n", "  - my-image\n"
+        ),
+        r":8: models\.2: a model must be a mapping$",
+    ),
+    "an empty id": (
+        TWO_MODELS.replace("- id: beta-llm", "- id: ''"),
+        r":5: models\.1\.id: missing, empty or not a string$",
+    ),
+    "traits of a model not a list": (
+        TWO_MODELS.replace("{name: B}", "{name: B, traits: fastest}"),
+        r":7: models\.1\.model_spec\.traits: must be a list of trait names$",
+    ),
+    "traits section a list": (
+        TWO_MODELS.replace("traits:\n  text: {default: my-llm}\n", "traits: [default]\n"),
+        r":11: traits: must map model types to \{name: model id\} mappings$",
+    ),
+    "traits of a type a list": (
+        TWO_MODELS.replace("  text: {default: my-llm}\n", "  text: [my-llm]\n"),
+        r":12: traits\.text: must be a mapping of name -> model id$",
+    ),
+    "a trait mapped to a number": (
+        TWO_MODELS.replace("{default: my-llm}", "{default: 5}"),
+        r":12: traits\.text\.default: names and model ids must be strings$",
+    ),
     "invalid YAML": (TWO_MODELS.replace("{name: B}", "{name: B"), r":\d+:\d+: invalid YAML"),
 }
 
@@ -643,6 +674,16 @@ def test_broken_models_file_names_file_and_location(tmp_path: Path, case: str) -
     message = str(caught.value)
     assert message.startswith(str(path)), message
     assert re.search(expected, message), message
+
+
+def test_a_models_file_that_is_not_utf8_cannot_be_read(tmp_path: Path) -> None:
+    (tmp_path / "models.yaml").write_bytes(b"models:\n  - id: \xff\xfe\n")
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'models.yaml'}: cannot read: 'utf-8' codec can't decode byte 0xff in position 16: "
+        "invalid start byte"
+    )
 
 
 def test_the_broken_cases_start_from_a_valid_file(tmp_path: Path) -> None:
@@ -677,6 +718,8 @@ def test_missing_models_file_or_directory(tmp_path: Path) -> None:
         ("characters.yaml", "people: []\n", r":1: people: unknown section"),
         ("image_styles.yaml", "styles: [Anime, Anime]\n", r":1: styles\.1: duplicate style 'Anime'"),
         ("image_styles.yaml", "styles: [Anime, 3]\n", r":1: styles\.1: a style must be a non-empty string"),
+        ("characters.yaml", "characters: 5\n", r":1: characters: must be a list of characters$"),
+        ("image_styles.yaml", "styles: Anime\n", r":1: styles: must be a list of style names$"),
     ],
 )
 def test_broken_optional_files(tmp_path: Path, name: str, text: str, expected: str) -> None:

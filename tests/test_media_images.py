@@ -303,3 +303,72 @@ def test_base64_of_garbage_decodes_but_is_not_an_image() -> None:
     data = decode_base64_image(base64.b64encode(b"\x00\x01garbage, definitely not pixels").decode())
     with pytest.raises(ImageError, match=r"is not an image"):
         inspect_image(data)
+
+
+_ROWS = zlib.compress(b"".join(b"\x00" + bytes(12) for _ in range(4)))  # 4 rows of 4 RGB pixels
+_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+def _ihdr(width: int = 4, height: int = 4, depth: int = 8, color: int = 2, *methods: int) -> bytes:
+    return _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color, *(methods or (0, 0, 0))))
+
+
+def _bad_crc(chunk: bytes) -> bytes:
+    return chunk[:-4] + bytes(b ^ 0xFF for b in chunk[-4:])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_SIG + _ihdr()[:10], "it is truncated: 18 bytes end inside the IHDR header chunk"),
+        (
+            _SIG + _chunk(b"IDAT", bytes(13)),
+            "the first chunk is b'IDAT' of 13 bytes, not the 13-byte IHDR header",
+        ),
+        (_SIG + _bad_crc(_ihdr()), "the IHDR header chunk fails its CRC check (corrupt data)"),
+        (_SIG + _ihdr(0, 4), "its size 0x4 is invalid"),
+        (_SIG + _ihdr(4, 4, 16, 3), "bit depth 16 with colour type 3 is not a valid combination"),
+        (_SIG + _ihdr(4, 4, 8, 2, 0, 0, 2), "unknown compression/filter/interlace method 0/0/2"),
+        (_SIG + _ihdr(), "it is truncated: the data ends after the IHDR chunk, before the IEND chunk"),
+        (
+            _SIG + _ihdr() + b"\x00\x00\x00\x00ID4T" + bytes(4),
+            "it has a chunk with an invalid type b'ID4T' at byte 33",
+        ),
+        (
+            _SIG
+            + _ihdr()
+            + _chunk(b"IDAT", _ROWS[:5])
+            + _chunk(b"tEXt", b"a\x00b")
+            + _chunk(b"IDAT", _ROWS[5:]),
+            "its IDAT image-data chunks are not consecutive",
+        ),
+        (
+            _SIG + _ihdr(4, 4, 8, 3) + _chunk(b"IDAT", _ROWS) + _chunk(b"IEND", b""),
+            "it has a colour palette type but no PLTE chunk before the image data",
+        ),
+        (_SIG + _ihdr() + _chunk(b"IEND", b""), "it has no IDAT image-data chunk"),
+    ],
+)
+def test_inspect_names_what_is_wrong_with_a_png_header_or_its_chunks(data: bytes, message: str) -> None:
+    with pytest.raises(ImageError) as refused:
+        inspect_image(data)
+    assert str(refused.value) == f"the PNG image is unusable: {message}"
+
+
+def test_inspect_accepts_the_well_formed_png_the_faults_above_are_made_from() -> None:
+    assert inspect_image(_SIG + _ihdr() + _chunk(b"IDAT", _ROWS) + _chunk(b"IEND", b"")) == ImageInfo(
+        "png", 4, 4
+    )
+    palette = _chunk(b"PLTE", bytes(3))
+    rows = zlib.compress(b"".join(b"\x00" + bytes(4) for _ in range(4)))
+    indexed = _SIG + _ihdr(4, 4, 8, 3) + palette + _chunk(b"IDAT", rows) + _chunk(b"IEND", b"")
+    assert inspect_image(indexed) == ImageInfo("png", 4, 4)
+
+
+def test_the_png_encoder_refuses_rows_of_the_wrong_size_or_count() -> None:
+    from mockserver.media.png import encode_png
+
+    with pytest.raises(ValueError, match=r"^row 1 has 11 bytes, expected 12$"):
+        encode_png(4, 2, [bytes(12), bytes(11)])
+    with pytest.raises(ValueError, match=r"^got 1 rows, expected 2$"):
+        encode_png(4, 2, [bytes(12)])

@@ -366,3 +366,164 @@ def test_the_upstream_key_may_come_from_the_environment(monkeypatch: pytest.Monk
     assert settings_from(args).upstream_api_key == "from-env-5678"
     args = parser().parse_args(["--proxy", "http://127.0.0.1:1/api/v1", "--upstream-api-key", "flag"])
     assert settings_from(args).upstream_api_key == "flag"
+
+
+def test_an_upstream_that_hangs_up_before_its_content_length_is_a_502_not_a_hang(
+    make_mock: Callable[..., Mock],
+) -> None:
+    # 100 bytes announced, 10 sent, then the connection closes: the answer can never complete.
+    cut = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n" + b'{"object":'
+    with (
+        raw_upstream(cut) as upstream,
+        LiveServer(make_mock(proxy=upstream, upstream_read_timeout=30)) as front,
+    ):
+        answer = httpx.get(front.base_url + "/models", headers=AUTH, timeout=5)
+        health = httpx.get(front.origin + "/__mock/health", timeout=5)  # the server still serves
+        [call] = front.mock.calls
+    assert answer.status_code == 502
+    body = answer.json()
+    assert (
+        body["error"] == f"the upstream {upstream} closed the connection (mid-answer) before the body's end"
+    )
+    assert body["details"]["upstream"] == upstream
+    assert health.status_code == 200
+    assert call.status == 502
+
+
+# -- the upstream's answers judged on the way (mockserver/selfcheck.py), from hand-written upstreams
+
+
+def _chunked(*parts: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
+_SSE_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n"
+_CHUNK: dict[str, Any] = {
+    "id": "c1",
+    "object": "chat.completion.chunk",
+    "created": 1,
+    "model": "m",
+    "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}],
+}
+_EVENT = b"data: " + json.dumps(_CHUNK).encode() + b"\n\n"
+_STREAM = {**CHAT, "stream": True}
+
+
+def _judged(
+    make_mock: Callable[..., Mock],
+    answer: bytes,
+    path: str = "/chat/completions",
+    body: Any = _STREAM,
+    headers: dict[str, str] | None = None,
+) -> tuple[bytes, list[tuple[str, str, str]], tuple[str, ...]]:
+    """What the client received through the proxy, how the upstream's answer was judged, and the
+    log's notes."""
+    with raw_upstream(answer) as upstream, LiveServer(make_mock(proxy=upstream)) as front:
+        method = "POST" if body is not None else "GET"
+        with httpx.stream(
+            method, front.base_url + path, json=body, headers={**AUTH, **(headers or {})}
+        ) as got:
+            received = b"".join(got.iter_raw())
+        [call] = front.mock.calls
+    return received, [(v.location, v.rule, v.message) for v in call.response_violations], call.notes
+
+
+def test_a_stream_not_encoded_as_labelled_is_judged_once_and_passed_on(
+    make_mock: Callable[..., Mock],
+) -> None:
+    plain = _EVENT + b"data: [DONE]\n\n"
+    answer = _SSE_HEAD + b"content-encoding: gzip\r\n\r\n" + _chunked(plain) + b"0\r\n\r\n"
+    received, problems, _ = _judged(make_mock, answer, headers={"Accept-Encoding": "gzip"})
+    assert received == plain
+    [(location, rule, message)] = problems
+    assert (location, rule) == ("header.content-encoding", "content-encoding")
+    assert message.startswith("the stream is not gzip: ")
+
+
+def test_each_bad_event_of_a_stream_is_named_by_its_place(make_mock: Callable[..., Mock]) -> None:
+    off_schema = b"data: " + json.dumps({**_CHUNK, "created": "x"}).encode() + b"\n\n"
+    # a keep-alive comment, an event that is no JSON, one off its schema, [DONE], then one more
+    # event whose frame the upstream never ends with a blank line
+    parts = (b": keep-alive\n\n", b"data: {oops\n\n", off_schema, b"data: [DONE]\n\n", _EVENT.rstrip())
+    received, problems, notes = _judged(make_mock, _SSE_HEAD + b"\r\n" + _chunked(*parts) + b"0\r\n\r\n")
+    assert received == b"".join(parts)
+    assert problems == [
+        (
+            "event[0]",
+            "parse",
+            "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2",
+        ),
+        ("event[1].created", "type", "expected integer, got string"),
+        ("event[2]", "sse-after-done", "an event after data: [DONE]"),
+    ]
+    assert notes == ()
+
+
+def test_a_stream_the_upstream_cuts_is_incomplete_and_the_log_says_why(
+    make_mock: Callable[..., Mock],
+) -> None:
+    cut = _SSE_HEAD + b"\r\n" + _chunked(_EVENT)  # no last chunk
+    with raw_upstream(cut) as upstream, LiveServer(make_mock(proxy=upstream)) as front:
+        received = httpx.post(front.base_url + "/chat/completions", json=_STREAM, headers=AUTH).content
+        [call] = front.mock.calls
+    assert received == _EVENT
+    assert [(v.location, v.rule, v.message) for v in call.response_violations] == [
+        ("stream", "incomplete", "the upstream stream broke off before its end")
+    ]
+    assert call.notes == (
+        f"the upstream {upstream} closed the connection (mid-stream) before the body's end",
+    )
+
+
+def test_a_cut_binary_is_judged_by_its_first_bytes(make_mock: Callable[..., Mock]) -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: audio/wav\r\ntransfer-encoding: chunked\r\n\r\n"
+    speech = {"model": "tts-kokoro", "input": "Hi", "response_format": "wav"}
+    received, problems, _ = _judged(make_mock, head + _chunked(b"NOTRIFF!"), "/audio/speech", speech)
+    assert received == b"NOTRIFF!"
+    assert problems == [
+        ("body", "magic", "the body does not start like audio/wav: b'NOTRIFF!'"),
+        ("body", "incomplete", "the upstream answer broke off before its end"),
+    ]
+
+
+def _whole(body: bytes, *headers: bytes, media_type: bytes = b"application/json") -> bytes:
+    lines = b"".join(h + b"\r\n" for h in headers)
+    return b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\n%scontent-length: %d\r\n\r\n%s" % (
+        media_type,
+        lines,
+        len(body),
+        body,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "path", "accept", "problem"),
+    [
+        (
+            _whole(b'{"object": "list", "data": [1,'),
+            "/models",
+            "application/json",
+            ("body", "parse", "not valid JSON: Expecting value at line 1 column 31"),
+        ),
+        (
+            _whole(b'{"object":"list","type":"text","data":[]}', b"content-encoding: compress"),
+            "/models",
+            "application/json",
+            ("header.content-encoding", "content-encoding", "unknown Content-Encoding 'compress'"),
+        ),
+        (
+            _whole(
+                b"a,b\n1,2\n", b"x-pagination-limit: lots", b"x-pagination-page: 1", media_type=b"text/csv"
+            ),
+            "/billing/usage",
+            "text/csv",
+            ("header.x-pagination-limit", "type", "expected number, got string"),
+        ),
+    ],
+)
+def test_a_whole_answer_off_the_spec_is_named(
+    make_mock: Callable[..., Mock], answer: bytes, path: str, accept: str, problem: tuple[str, str, str]
+) -> None:
+    received, problems, _ = _judged(make_mock, answer, path, None, {"Accept": accept})
+    assert received == answer.split(b"\r\n\r\n", 1)[1]
+    assert problems == [problem]

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -138,6 +139,109 @@ def test_each_habit_and_mistake_is_one_warning_at_its_location_and_still_served(
         assert warning.message.startswith(start), (name, warning.message)
     bodies = serve_all(path)
     assert bodies["exclusive"] in (1, 2)  # the 3.0 meaning (> 0) is what is served
+
+
+# More mistakes, each with the whole warning it must give: (schema, location suffix, message).
+FURTHER_MISTAKES: dict[str, dict[str, tuple[Any, str, str]]] = {
+    "3.0.3": {
+        "max_text": ({"type": "integer", "maximum": "10"}, "maximum", "'10' is not a number; ignored"),
+        "multiple": (
+            {"type": "integer", "multipleOf": 0},
+            "multipleOf",
+            "0 is not a positive number; ignored",
+        ),
+        "enum_empty": ({"type": "string", "enum": []}, "enum", "[] is not a non-empty list; ignored"),
+        "enum_twice": (
+            {"type": "string", "enum": ["a", "a", "b"]},
+            "enum",
+            "lists a value twice (OAS 3.0 wants unique values); duplicates dropped",
+        ),
+        "format_num": ({"type": "string", "format": 5}, "format", "5 is not a string; ignored"),
+        "required_empty": (
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": []},
+            "required",
+            "an empty list is not allowed in OAS 3.0 (draft 4); ignored",
+        ),
+        "required_twice": (
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", "a"]},
+            "required",
+            "names a property twice; duplicates dropped",
+        ),
+        "required_mixed": (
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a", 5]},
+            "required",
+            "['a', 5] is not a list of property names; names kept: ['a']",
+        ),
+        "props_list": (
+            {"type": "object", "properties": [1]},
+            "properties",
+            "[1] is not a mapping of schemas; ignored",
+        ),
+        "prop_number": (
+            {"type": "object", "properties": {"a": 5}, "required": ["a"]},
+            "properties",
+            "'a' is 5, not a schema; read as any value",
+        ),
+        "union_empty": ({"anyOf": []}, "anyOf", "[] is not a non-empty list of schemas; ignored"),
+        "union_junk": (
+            {"oneOf": [{"type": "string"}, 5]},
+            "oneOf",
+            "lists something that is not a schema; dropped",
+        ),
+        "extra_text": (
+            {"type": "object", "additionalProperties": "no"},
+            "additionalProperties",
+            "'no' is neither a boolean nor a schema; ignored",
+        ),
+        "items_number": ({"type": "array", "items": 5}, "items", "5 is not a schema; ignored"),
+        "exclusive_text": (
+            {"type": "integer", "exclusiveMinimum": "0"},
+            "exclusiveMinimum",
+            "'0' is neither a boolean nor a number; ignored",
+        ),
+        "pattern_number": (
+            {"type": "string", "pattern": 5},
+            "pattern",
+            "5 is not a regular expression the validator accepts; ignored",
+        ),
+    },
+    "3.1.0": {
+        "exclusive_alone": (
+            {"type": "integer", "exclusiveMaximum": True},
+            "exclusiveMaximum",
+            "a boolean is OAS 3.0 and bounds nothing here; ignored",
+        ),
+        "nullable_list": (
+            {"type": ["string", "integer"], "nullable": True},
+            "nullable",
+            "`nullable` is OAS 3.0; read as `type` allowing null in this 3.1 document",
+        ),
+        "type_mixed": (
+            {"type": ["string", "file"]},
+            "type",
+            "['string', 'file'] is not a JSON Schema type (Swagger 2.0's `file` is `type: string, "
+            "format: binary`); only ['string'] kept",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("version", sorted(FURTHER_MISTAKES))
+def test_each_further_mistake_is_one_whole_warning_and_still_served(version: str, tmp_path: Path) -> None:
+    mistakes = FURTHER_MISTAKES[version]
+    path = write(tmp_path, document(version, {name: schema for name, (schema, _, _) in mistakes.items()}))
+    warnings = {w.location: w.message for w in load_spec(path, default_overlay=False).warnings}
+    assert warnings == {f"{where(name)}.{suffix}": message for name, (_, suffix, message) in mistakes.items()}
+    bodies = serve_all(path)  # each answer valid under the repaired schema (openapi-core)
+    assert set(bodies) == set(mistakes)
+    if version == "3.0.3":
+        assert bodies["enum_twice"] in ("a", "b")
+        assert set(bodies["required_twice"]) == {"a"}
+        assert set(bodies["required_mixed"]) == {"a"}
+        assert "a" in bodies["prop_number"]
+    else:
+        assert bodies["nullable_list"] is None or isinstance(bodies["nullable_list"], (str, int))
+        assert isinstance(bodies["type_mixed"], str)
 
 
 def test_oas31_numbers_in_a_30_document_keep_their_meaning(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
-"""Reading spec files: YAML 1.2 scalars, line lookup, $ref resolution."""
+"""Reading spec files: YAML 1.2 scalars, broken or unreadable files, line lookup, JSON pointers and
+$ref resolution."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from mockserver.exceptions import SpecLoadError
-from mockserver.specfile import line_of, parse_document, pointer_tokens, resolve_refs
+from mockserver.specfile import line_of, parse_document, pointer_tokens, read_document, resolve_refs
 
 
 @pytest.mark.parametrize(
@@ -99,3 +101,40 @@ def test_recursive_refs_stay_refs_and_are_listed(tmp_path: Path) -> None:
 def test_unresolvable_refs_say_why(tmp_path: Path, ref: str, message: str) -> None:
     with pytest.raises(SpecLoadError, match=message):
         resolve_refs({"paths": {"x": {"$ref": ref}}}, tmp_path / "spec.yaml")
+
+
+def test_nan_is_a_float_that_is_not_equal_to_itself() -> None:
+    value = parse_document("v: .nan", "t.yaml")["v"]
+    assert isinstance(value, float)
+    assert math.isnan(value)
+
+
+def test_broken_json_and_unreadable_files_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecLoadError) as broken:
+        parse_document('{"openapi": ', "t.json")
+    assert str(broken.value) == "t.json: cannot parse: Expecting value: line 1 column 13 (char 12)"
+    latin = tmp_path / "spec.yaml"
+    latin.write_bytes(b"info: {title: caf\xe9}\n")
+    with pytest.raises(SpecLoadError) as unreadable:
+        read_document(latin)
+    assert str(unreadable.value) == (
+        f"{latin}: cannot read: 'utf-8' codec can't decode byte 0xe9 in position 17: "
+        "invalid continuation byte"
+    )
+
+
+def test_line_of_is_none_for_broken_yaml_and_stops_at_an_index_past_the_end() -> None:
+    assert line_of("a: [1, 2\n", ["a"]) is None
+    assert line_of("a:\n  - x\n", ["a", 5]) == 2  # the deepest node found: the list
+
+
+def test_pointers_are_empty_or_start_with_a_slash() -> None:
+    assert pointer_tokens("") == []
+    with pytest.raises(SpecLoadError, match=r"^invalid JSON pointer 'paths/x'$"):
+        pointer_tokens("paths/x")
+
+
+def test_a_ref_may_index_into_a_list(tmp_path: Path) -> None:
+    document = {"s": {"$ref": "#/defs/1"}, "defs": [{"type": "string"}, {"type": "integer"}]}
+    resolved, _ = resolve_refs(document, tmp_path / "spec.yaml")
+    assert resolved["s"] == {"type": "integer"}

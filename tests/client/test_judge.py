@@ -487,3 +487,161 @@ def test_an_invalid_query_names_the_query_location() -> None:
         ("request.changed", "query.limit"),
     ]
     assert found[0].title == "GET /api/v1/billing/usage?limit=0 breaks the contract at query.limit"
+
+
+# -- how a recorded request is compared with the arguments (contracts/client/compare.py) --------
+
+
+def test_a_header_the_client_leaves_out_is_request_dropped() -> None:
+    def bare(self: Raw, op: str, args: Arguments) -> Any:
+        request = self.http.build_request("POST", "/chat/completions", json=args["body"])
+        del request.headers["accept-encoding"]
+        return self.http.send(request).json()
+
+    case = requests_case(CHAT, {"body": BODY, "headers": {"Accept-Encoding": "identity"}})
+    assert replay(adapter(bare), case, OPTIONS) == [
+        Finding(
+            CHAT,
+            "requests",
+            "request.dropped",
+            "dropped header.accept-encoding",
+            evidence=('header.accept-encoding: dropped (given "identity", not sent)',),
+            path="header.accept-encoding",
+        )
+    ]
+
+
+def test_a_header_the_client_overrides_is_request_changed() -> None:
+    def gzip(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.post(
+            "/chat/completions", json=args["body"], headers={"Accept-Encoding": "gzip"}
+        ).json()
+
+    case = requests_case(CHAT, {"body": BODY, "headers": {"Accept-Encoding": "identity"}})
+    assert replay(adapter(gzip), case, OPTIONS) == [
+        Finding(
+            CHAT,
+            "requests",
+            "request.changed",
+            "changed header.accept-encoding",
+            evidence=('header.accept-encoding: changed (given "identity", got "gzip")',),
+            path="header.accept-encoding",
+        )
+    ]
+
+
+def test_a_query_value_left_out_is_request_dropped() -> None:
+    def unbounded(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get("/billing/usage").json()
+
+    case = requests_case("getBillingUsage", {"query": {"limit": 5}})
+    assert replay(adapter(unbounded), case, OPTIONS) == [
+        Finding(
+            "getBillingUsage",
+            "requests",
+            "request.dropped",
+            "dropped query.limit",
+            evidence=("query.limit: dropped (given 5, not sent)",),
+            path="query.limit",
+        )
+    ]
+
+
+def test_an_array_that_lost_an_item_is_changed_as_a_whole() -> None:
+    def first_only(self: Raw, op: str, args: Arguments) -> Any:
+        body = {**args["body"], "messages": args["body"]["messages"][:1]}
+        return self.http.post("/chat/completions", json=body).json()
+
+    two = [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]
+    assert replay(adapter(first_only), requests_case(CHAT, {"body": {**BODY, "messages": two}}), OPTIONS) == [
+        Finding(
+            CHAT,
+            "requests",
+            "request.changed",
+            "changed body.messages",
+            evidence=(str(Difference("changed", "body.messages", two, two[:1])),),
+            path="body.messages",
+        )
+    ]
+
+
+def test_a_value_sent_under_another_name_is_request_renamed() -> None:
+    def shortened(self: Raw, op: str, args: Arguments) -> Any:
+        body = {k: v for k, v in args["body"].items() if k != "venice_parameters"}
+        return self.http.post(
+            "/chat/completions", json={**body, "venice_params": args["body"]["venice_parameters"]}
+        ).json()
+
+    options = {"include_venice_system_prompt": False, "character_slug": "alan-watts"}
+    case = requests_case(CHAT, {"body": {**BODY, "venice_parameters": options}})
+    findings = replay(adapter(shortened), case, OPTIONS)
+    assert [(f.rule, f.path) for f in findings] == [
+        ("request.schema", "body.venice_params"),
+        ("request.renamed", "body.venice_parameters"),
+    ]
+    assert findings[1].evidence == ("body.venice_parameters: renamed (sent as venice_params)",)
+
+
+def test_a_body_that_is_no_json_is_judged_by_the_schema_only() -> None:
+    def cut(self: Raw, op: str, args: Arguments) -> Any:
+        headers = {"Content-Type": "application/json"}
+        return self.http.post(
+            "/chat/completions", content=json.dumps(args["body"])[:-1], headers=headers
+        ).json()
+
+    findings = replay(adapter(cut), requests_case(CHAT, {"body": BODY}), OPTIONS)
+    assert [(f.rule, f.path) for f in findings] == [("request.schema", "body")]
+    assert findings[0].evidence[0].startswith("body: parse (not valid JSON: ")
+
+
+def test_a_body_left_out_is_request_dropped_besides_the_schema() -> None:
+    def empty(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.post("/chat/completions").json()
+
+    findings = replay(adapter(empty), requests_case(CHAT, {"body": BODY}), OPTIONS)
+    assert [(f.rule, f.path) for f in findings] == [("request.schema", "body"), ("request.dropped", "body")]
+    assert findings[1].evidence == (str(Difference("dropped", "body", BODY)),)
+
+
+def test_a_path_parameter_the_client_changes_is_request_changed(later_spec: Any) -> None:
+    def lower(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get(f"/characters/{args['path']['slug'].lower()}").json()
+
+    case = requests_case("getCharacterBySlug", {"path": {"slug": "Alan-Watts"}})
+    options = ClientOptions(slow_first_byte=0.05, spec=later_spec)
+    assert replay(adapter(lower), case, options) == [
+        Finding(
+            "getCharacterBySlug",
+            "requests",
+            "request.changed",
+            "changed path.slug",
+            evidence=('path.slug: changed (given "Alan-Watts", got "alan-watts")',),
+            path="path.slug",
+        )
+    ]
+    kept = adapter(lambda self, op, args: self.http.get(f"/characters/{args['path']['slug']}").json())
+    assert replay(kept, case, options) == []
+
+
+def test_query_and_path_values_compare_as_the_text_they_are_written_as() -> None:
+    from contracts.client.compare import Sent, query_text, request_differences, same
+
+    def sent(query: tuple[tuple[str, str], ...] = (), path: dict[str, str] | None = None) -> Sent:
+        return Sent(path or {}, query, {}, None, has_body=False, body_readable=True)
+
+    assert [query_text(v) for v in (True, False, 5, 2.5, "x")] == ["true", "false", "5", "2.5", "x"]
+    given = {"query": {"flag": True, "n": 5, "ids": [1, 2]}}
+    assert (
+        request_differences(given, sent((("flag", "true"), ("n", "5.0"), ("ids", "1"), ("ids", "2")))) == []
+    )
+    assert request_differences(given, sent((("flag", "1"), ("n", "five"), ("ids", "1")))) == [
+        Difference("changed", "query.flag", True, "1"),
+        Difference("changed", "query.n", 5, "five"),
+        Difference("changed", "query.ids", [1, 2], "1"),
+    ]
+    assert request_differences({"path": {"id": 7}}, sent(path={"id": "7"})) == []
+    assert request_differences({"path": {"id": 7}}, sent()) == [Difference("dropped", "path.id", 7)]
+    assert same({"a": [1, 2.0]}, {"a": [1.0, 2]})
+    assert not same({"a": 1}, {"b": 1})
+    assert not same([1], [1, 2])
+    assert not same(True, 1)
