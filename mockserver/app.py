@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.types import ASGIApp
 
 from mockserver import admin
 from mockserver.errors import Violation
-from mockserver.exchange import Reply
+from mockserver.exchange import BrokenOff, Reply
 from mockserver.pipeline import Mock
 from mockserver.rendering import violation_reply
 from mockserver.settings import Settings
@@ -29,6 +30,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 ADMIN_PREFIX = "/__mock/"
+logger = logging.getLogger("venice-mock")
 
 
 class BodyTooLarge(Exception):
@@ -126,7 +128,13 @@ async def _send_stream(reply: Reply, receive: Receive, send: Send) -> None:
         if aclose is not None:
             await aclose()
     if pumping.done() and not pumping.cancelled() and pumping.exception() is not None:
-        raise pumping.exception()  # type: ignore[misc]
+        failure = pumping.exception()
+        if isinstance(failure, BrokenOff):
+            # Returning without the last chunk makes the server close the connection mid-body:
+            # the client sees an incomplete answer, as the upstream sent it.
+            logger.warning("venice-mock: %s; the client's answer is cut there too", failure)
+            return
+        raise failure  # type: ignore[misc]
 
 
 class MockApp:

@@ -44,6 +44,12 @@ class Exchange:
         return body.get(name, default) if isinstance(body, dict) else default
 
 
+class BrokenOff(Exception):
+    """Raised by a Reply's stream that cannot end properly (a relayed answer the upstream broke
+    off): the edge ends the client's answer the same way, without its last chunk, so a client
+    behind the proxy sees the cut it would have seen from the upstream."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from mockserver import bodies, cassettes, proxy
 from mockserver.errors import Violation, error_body
-from mockserver.exchange import Reply
+from mockserver.exchange import BrokenOff, Reply
 from mockserver.outcome import Outcome
 from mockserver.rendering import json_reply, violation_reply
 from mockserver.selfcheck import StreamJudge, check_reply
@@ -141,7 +141,8 @@ class Relay:
                 ended = "client disconnected"  # not the upstream's fault
                 raise
             except proxy.UpstreamError as exc:
-                ended = exc.message  # the client's stream ends here too; the log says why
+                ended = exc.message  # the log says why; the client's stream breaks off here too
+                raise BrokenOff(exc.message) from None
             finally:
                 aclose = getattr(chunks, "aclose", None)
                 if aclose is not None:
