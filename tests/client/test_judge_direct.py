@@ -17,9 +17,10 @@ import pytest
 
 from contracts.client import judge
 from contracts.client.adapters.base import ClientError, Result
+from contracts.client.equivalence import nodes_at
 from contracts.client.findings import Finding
 from contracts.client.harness import Harness, Outcome
-from contracts.client.judge import response_findings, response_schema, value_findings
+from contracts.client.judge import request_schema, response_findings, response_schema, value_findings
 from contracts.client.media import JSON_TYPE, SSE_TYPE
 from mockserver import Call, Operation, Spec
 
@@ -269,3 +270,13 @@ def test_a_good_request_that_never_got_the_scripted_answer_is_request_none(
         )
     ]
     assert requests.asked == [(HARNESS, op, {"body": {"input": "hi"}}, calls, result, "responses")]
+
+
+def test_the_request_schema_holds_path_and_query_parameters_but_not_headers(later_spec: Spec) -> None:
+    by_id = request_schema(later_spec.operation("getApiKeyById"))
+    assert nodes_at(by_id, "path.id") == [{"type": "string"}]
+    usage = request_schema(later_spec.operation("getBillingUsage"))
+    (limit,) = nodes_at(usage, "query.limit")
+    assert limit["default"] == 200
+    assert nodes_at(usage, "header.Accept") == []
+    assert sorted(usage["properties"]) == ["body", "query"]
