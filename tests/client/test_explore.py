@@ -186,3 +186,76 @@ def test_the_case_failure_is_found_inside_grouped_errors() -> None:
     assert _failed(Grouped(ValueError("x"))) is None
     assert _failed(Grouped()) is None
     assert _failed(ValueError("x")) is None
+
+
+def passing(judge: Judge) -> explorer.Judge:
+    """The judge's calls counted, every case passing."""
+
+    def judged(case: Mapping[str, Any]) -> list[Finding]:
+        judge(case)
+        return []
+
+    return judged
+
+
+def test_each_distinct_note_is_kept_once() -> None:
+    other = Finding("op", "requests", "request.added", "added on purpose", "allowed", path="query.k")
+    found, notes, _ = explore(NUMBERS, lambda case: [NOTE, other, NOTE], [{"n": 1}], 0, 7)
+    assert (found, notes) == ([], [NOTE, other])
+
+
+def test_one_example_is_still_a_round() -> None:
+    judge = Judge()
+    _, _, ran = explore(NUMBERS, passing(judge), [], 1, 7)
+    assert ran == len(judge.seen) == 1
+
+
+def test_the_same_seed_draws_the_same_cases_and_another_seed_others() -> None:
+    def draws(seed_value: int) -> list[int]:
+        judge = Judge()
+        explore(NUMBERS, passing(judge), [], 20, seed_value)
+        return judge.seen
+
+    first = draws(7)
+    assert draws(7) == first
+    assert draws(8) != first
+
+
+def test_the_clock_at_the_deadline_is_not_past_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    clock.now = 10.0
+    monkeypatch.setattr(explorer, "time", clock)
+    seen: list[int] = []
+
+    def judged(case: Mapping[str, Any]) -> list[Finding]:
+        seen.append(case["n"])
+        return [BIG] if case["n"] >= 500 else []
+
+    found, _, ran = explore(NUMBERS, judged, [], 100, 7, until=10.0)
+    assert cases(found) == {"request.schema": (BIG, {"n": 500})}  # shrunk all the way
+    assert ran == len(seen) > 100
+
+
+def test_shrinking_judges_exactly_the_budget_of_cases_past_the_first_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(explorer, "SHRINK_BUDGET", 5)
+    rounds: list[list[int]] = []
+    run = explorer._run
+
+    def each_round(*args: Any) -> CaseFailed | None:
+        rounds.append([])
+        return run(*args)
+
+    monkeypatch.setattr(explorer, "_run", each_round)
+
+    def judged(case: Mapping[str, Any]) -> list[Finding]:
+        rounds[-1].append(case["n"])
+        return [BIG] if case["n"] >= 5000 else []
+
+    found, _, _ = explore(NUMBERS, judged, [], 100, 7)
+    first_round = rounds[0]
+    failing = [i for i, n in enumerate(first_round) if n >= 5000]
+    assert len(first_round) - failing[0] - 1 == 5  # then shrinking goes on, unjudged
+    best = min(first_round[i] for i in failing)
+    assert cases(found) == {"request.schema": (BIG, {"n": best})}

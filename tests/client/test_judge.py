@@ -645,3 +645,100 @@ def test_query_and_path_values_compare_as_the_text_they_are_written_as() -> None
     assert not same({"a": 1}, {"b": 1})
     assert not same([1], [1, 2])
     assert not same(True, 1)
+
+
+def test_a_second_request_to_another_operation_is_request_operation_after_a_good_one() -> None:
+    def also_lists(self: Raw, op: str, args: Arguments) -> Any:
+        value = self.reference.call(op, args)
+        self.http.get("/models")
+        return value
+
+    assert replay(adapter(also_lists), requests_case("createEmbedding", EMBED_ARGS), OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "requests",
+            "request.operation",
+            "GET /api/v1/models matched listModels",
+            evidence=("expected POST /embeddings",),
+            path="GET listModels",
+        )
+    ]
+
+
+def test_each_difference_is_judged_after_an_excused_or_declared_one() -> None:
+    def adds(self: Raw, op: str, args: Arguments) -> Any:
+        # the default (excused), a declared addition (a note), an undeclared one (a bug)
+        return self.http.get(
+            "/billing/usage", params={"limit": "200", "sortOrder": "asc", "currency": "USD"}
+        ).json()
+
+    declared = adapter(adds, allowances={"getBillingUsage": {"sortOrder": "the client sorts oldest first"}})
+    assert replay(declared, requests_case("getBillingUsage", {}), OPTIONS) == [
+        Finding(
+            "getBillingUsage",
+            "requests",
+            "request.added",
+            "added query.currency",
+            evidence=(str(Difference("added", "query.currency", None, "USD")),),
+            path="query.currency",
+        ),
+        Finding(
+            "getBillingUsage",
+            "requests",
+            "request.added",
+            str(Difference("added", "query.sortOrder", None, "asc")),
+            "allowed",
+            ("declared by the adapter: the client sorts oldest first",),
+            path="query.sortOrder",
+        ),
+    ]
+
+
+def test_a_body_difference_is_declared_by_its_field_name() -> None:
+    def shouts(self: Raw, op: str, args: Arguments) -> Any:
+        return self.reference.call(op, {"body": {**args["body"], "model": "M"}})
+
+    declared = adapter(shouts, allowances={"createEmbedding": {"model": "the client upper-cases model ids"}})
+    assert replay(declared, requests_case("createEmbedding", EMBED_ARGS), OPTIONS) == [
+        Finding(
+            "createEmbedding",
+            "requests",
+            "request.changed",
+            str(Difference("changed", "body.model", "m", "M")),
+            "allowed",
+            ("declared by the adapter: the client upper-cases model ids",),
+            path="body.model",
+        )
+    ]
+
+
+def test_a_given_query_value_changed_to_the_default_is_still_changed() -> None:
+    def pages(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get("/billing/usage", params={"limit": "200"}).json()
+
+    assert replay(adapter(pages), requests_case("getBillingUsage", {"query": {"limit": 5}}), OPTIONS) == [
+        Finding(
+            "getBillingUsage",
+            "requests",
+            "request.changed",
+            "changed query.limit",
+            evidence=(str(Difference("changed", "query.limit", 5, "200")),),
+            path="query.limit",
+        )
+    ]
+
+
+def test_an_undeclared_query_value_added_is_request_added() -> None:
+    def adds(self: Raw, op: str, args: Arguments) -> Any:
+        return self.http.get("/billing/usage", params={"x_extra": "1"}).json()
+
+    assert replay(adapter(adds), requests_case("getBillingUsage", {}), OPTIONS) == [
+        Finding(
+            "getBillingUsage",
+            "requests",
+            "request.added",
+            "added query.x_extra",
+            evidence=(str(Difference("added", "query.x_extra", None, "1")),),
+            path="query.x_extra",
+        )
+    ]
