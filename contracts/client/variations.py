@@ -12,6 +12,7 @@ failure names that place; each is checked against the schema and dropped if inva
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,12 +63,26 @@ def _changes(value: Any, nodes: list[dict[str, Any]], path: Path) -> Iterator[tu
         enums = [e for s in subs if isinstance(s.get("enum"), list) for e in s["enum"]]
         if any(s.get("type") == "boolean" for s in subs):
             enums += [True, False]
-        for choice in dict.fromkeys(enums):
-            if choice != item or type(choice) is not type(item):
+        for choice in _unique(enums):
+            if _typed(choice) != _typed(item):
                 yield (*path, key), repr_value(choice), choice
         yield from _changes(item, subs, (*path, key))
     if named and not any(n.get("additionalProperties") is False for n in named):
         yield (*path, UNKNOWN_FIELD), "unknown field", UNKNOWN_VALUE
+
+
+def _typed(value: Any) -> str:
+    """A value's identity with its JSON types: `1`, `1.0` and `true` are three different answers
+    to a strict client (Python's `==` says they are one), also inside arrays and objects."""
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """`values` in order, each once by `_typed` identity."""
+    first: dict[str, Any] = {}
+    for value in values:
+        first.setdefault(_typed(value), value)
+    return list(first.values())
 
 
 def repr_value(value: Any) -> str:
@@ -91,12 +106,13 @@ def _apply(value: Any, path: Path, new: Any) -> Any:
 def variations(compiled: Schemaful, full: Any) -> list[tuple[str, str, Any]]:
     """(field location, what changed there, the varied value) for every valid one-place change."""
     out: list[tuple[str, str, Any]] = []
-    seen: list[Any] = [full]
+    seen = {_typed(full)}
     for path, what, new in _changes(full, _branches(compiled.schema), ()):
         varied = _apply(full, path, new)
-        if varied in seen or not compiled.is_valid(varied):
+        key = _typed(varied)
+        if key in seen or not compiled.is_valid(varied):
             continue
-        seen.append(varied)
+        seen.add(key)
         where = location(path[:-1]) if what == "unknown field" else location(path)
         out.append((where, what, varied))
         if len(out) >= MAX_VARIATIONS:

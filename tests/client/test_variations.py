@@ -170,3 +170,24 @@ def test_a_changed_value_is_labelled_as_json_spells_its_constants() -> None:
         "1",
         "1.5",
     ]
+
+
+def test_a_value_that_differs_only_in_its_json_type_is_its_own_variation() -> None:
+    """`1` and `true` are one value to Python's `==` and two to a strict client: a union of a
+    boolean and 0/1 is walked through all four, not two (and `{"v": 1}` is not `{"v": true}`)."""
+    schema = {
+        "type": "object",
+        "required": ["v"],
+        "properties": {"v": {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}},
+        "additionalProperties": False,
+    }
+    assert variations(Accepts(schema), {"v": True}) == [
+        ("body.v", "0", {"v": 0}),
+        ("body.v", "1", {"v": 1}),
+        ("body.v", "false", {"v": False}),
+    ]
+    assert variations(Accepts(schema), {"v": 1}) == [
+        ("body.v", "0", {"v": 0}),
+        ("body.v", "true", {"v": True}),
+        ("body.v", "false", {"v": False}),
+    ]
