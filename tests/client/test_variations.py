@@ -191,3 +191,12 @@ def test_a_value_that_differs_only_in_its_json_type_is_its_own_variation() -> No
         ("body.v", "true", {"v": True}),
         ("body.v", "false", {"v": False}),
     ]
+
+
+def test_the_typed_identity_ignores_key_order_and_never_fails_on_a_value() -> None:
+    typed = variations_module._typed
+    assert typed({"a": 1, "b": [True]}) == typed({"b": [True], "a": 1})
+    assert typed({"b": [True]}) != typed({"b": [1]})
+    assert typed(1) != typed(1.0)
+    marker = object()  # not JSON: told apart by its repr, never an error
+    assert typed({"v": marker}) == typed({"v": marker}) != typed({"v": object()})
