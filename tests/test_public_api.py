@@ -57,4 +57,5 @@ INTERNAL_SIGNALS = {
     "mockserver.media.images.ImageError",  # images.py turns it into a 400 for uploads
     "mockserver.media.png.PngError",  # media/images.py turns it into ImageError
     "mockserver.proxy.UpstreamError",  # the pipeline turns it into a 502/504 (--proxy)
+    "mockserver.exchange.BrokenOff",  # app.py ends the answer without its last chunk (--proxy)
 }
