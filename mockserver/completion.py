@@ -16,8 +16,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.schemaops import resolve
 from mockserver.schemas import Compiled
-from mockserver.synthesis import Synthesizer, resolve
+from mockserver.synthesis import Synthesizer
 from mockserver.types import JSON, Schema
 
 _MAX_DEPTH = 24  # a recursive schema's value is repaired this deep, then synthesized whole

@@ -12,7 +12,7 @@ DEFAULT_MAX_BODY = 32 * 1024 * 1024
 @dataclass(frozen=True)
 class Settings:
     spec: str | None = None  # path of the OpenAPI document; None: the bundled swagger.yaml
-    overlays: tuple[str, ...] = ()  # extra documents merged into the spec (see specload.apply_overlay)
+    overlays: tuple[str, ...] = ()  # extra documents merged into the spec (see overlay.apply_overlay)
     default_overlay: bool = True  # merge the bundled fixtures/overlay.yaml first
     base_path: str | None = None  # None: the path of servers[0].url
     seed: int = 0

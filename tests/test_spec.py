@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mockserver import Spec, SpecLoadError, load_spec
-from mockserver.specload import camel_operation_id, merge
+from mockserver.overlay import merge
+from mockserver.specload import camel_operation_id
 
 MINIMAL = {
     "openapi": "3.1.0",

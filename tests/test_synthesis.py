@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from mockserver import Spec
 from mockserver.exceptions import SynthesisError
 from mockserver.regexgen import generate
+from mockserver.schemaops import merge_all_of
 from mockserver.schemas import compile_schema
-from mockserver.synthesis import Synthesizer, merge_all_of
+from mockserver.synthesis import Synthesizer
 
 
 def valid(schema: dict[str, Any], seed: int = 0, version: str = "3.0.3") -> Any:
