@@ -23,18 +23,12 @@ from contracts.client.harness import Harness, Outcome
 from contracts.client.resilience import judge_scenario
 from mockserver import SCENARIO_RETRY_AFTER as RETRY_AFTER_SECONDS
 from mockserver import Call, Operation, Spec
+from tests.client.test_judge import EMBED_ARGS, EMBEDDING  # the same hand-made answer
 
 CHAT = "createChatCompletion"
 EMBED = "createEmbedding"
 HARNESS = cast(Harness, object())  # only handed on to request_findings, which is a stand-in here
 
-EMBEDDING = {
-    "data": [{"embedding": [0.5], "index": 0, "object": "embedding"}],
-    "model": "m",
-    "object": "list",
-    "usage": {"prompt_tokens": 1, "total_tokens": 1},
-}
-EMBED_ARGS = {"body": {"input": "hi", "model": "m"}}
 GOOD = {"status": 200, "body": EMBEDDING, "media_type": "application/json"}
 
 
