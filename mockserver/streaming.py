@@ -27,6 +27,13 @@ async def sse(events: Iterable[JSON], pace: Pacing, done: bool = True) -> AsyncI
     spent building and sending events is not added to every gap (with thousands of streams on
     one loop, a sleep of `delay` after each send would stretch every gap by the loop's lag). A
     stream that fell more than one delay behind restarts its schedule instead of bursting."""
+    if not (pace.ttft or pace.delay):  # unpaced (the default): no clock to read per event
+        for event in events:
+            await asyncio.sleep(0)  # yield to the loop so a disconnect is noticed between events
+            yield frame(event)
+        if done:
+            yield DONE
+        return
     loop = asyncio.get_running_loop()
     due = loop.time()
     first = True
@@ -36,7 +43,7 @@ async def sse(events: Iterable[JSON], pace: Pacing, done: bool = True) -> AsyncI
         if late < 0:
             await asyncio.sleep(-late)
         else:
-            await asyncio.sleep(0)  # yield to the loop so a disconnect is noticed between events
+            await asyncio.sleep(0)
             if late > pace.delay:
                 due = loop.time()
         first = False
