@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from openapi_core import OpenAPI
 
 from mockserver import Mock, Settings, Spec, create_app, load_spec
+from mockserver.protocol import DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT, bound
 from tests.helpers import reference_for
 from tests.redis_server import RedisServer
 
@@ -88,7 +89,8 @@ def client(mock: Mock) -> Iterator[httpx.Client]:
 
 
 class LiveServer:
-    """A real uvicorn server on a free loopback port, in a background thread."""
+    """A real uvicorn server on a free loopback port, in a background thread, with the protocol
+    `venice-mock` serves with (head bounds, head and body in one write)."""
 
     def __init__(self, mock: Mock, app: Any = None, **options: Any) -> None:
         """Serves `app` (default: the mock's own app) on the mock's base path; `options` go to
@@ -105,6 +107,8 @@ class LiveServer:
             lifespan="on",
             **options,
         )
+        if "http" not in options:
+            config = bound(config, DEFAULT_HEADER_LIMIT, DEFAULT_HEADER_TIMEOUT)
         self.scheme = "https" if "ssl_certfile" in options else "http"
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

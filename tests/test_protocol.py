@@ -1,0 +1,100 @@
+"""The served protocol's write path: a response head and its body leave in one write, and a
+head whose body is slow (a paced stream) still leaves at once, never held until the body."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from mockserver import Mock
+from mockserver.protocol import HeldHead
+from tests.conftest import LiveServer
+
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+
+
+class Recording:
+    """A transport that keeps what it was asked to write, in order."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def held(steps: list[str]) -> tuple[list[bytes], bool]:
+    """Drive a HeldHead through steps ("head", "body", "data", "turn", "close", "lost") in a
+    real event loop; what reached the transport and whether it was closed."""
+    transport = Recording()
+
+    async def drive() -> None:
+        writes = HeldHead(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        for step in steps:
+            if step == "head":
+                writes.write(HEAD)
+            elif step == "body":
+                writes.write(b"{}")
+            elif step == "data":
+                writes.write(b"3\r\nabc\r\n")
+            elif step == "turn":
+                await asyncio.sleep(0)
+            elif step == "close":
+                writes.close()
+            elif step == "lost":
+                transport.closed = True
+        await asyncio.sleep(0)
+
+    asyncio.run(drive())
+    return transport.writes, transport.closed
+
+
+def test_a_head_and_its_body_in_the_same_turn_are_one_write() -> None:
+    assert held(["head", "body"]) == ([HEAD + b"{}"], False)
+
+
+def test_a_head_alone_leaves_at_the_end_of_the_turn_and_the_body_after_it() -> None:
+    assert held(["head", "turn", "body"]) == ([HEAD, b"{}"], False)
+
+
+def test_what_is_not_a_head_is_written_at_once() -> None:
+    assert held(["data", "data"]) == ([b"3\r\nabc\r\n", b"3\r\nabc\r\n"], False)
+
+
+def test_closing_sends_a_held_head_first() -> None:
+    assert held(["head", "close"]) == ([HEAD], True)
+
+
+def test_a_head_held_for_a_connection_that_closed_meanwhile_is_dropped() -> None:
+    assert held(["head", "lost"]) == ([], True)
+
+
+def test_a_paced_streams_head_arrives_before_its_first_event(mock: Mock) -> None:
+    request = (
+        b"POST /api/v1/chat/completions HTTP/1.1\r\nhost: mock\r\nauthorization: Bearer k\r\n"
+        b"content-type: application/json\r\nx-mock-pace: ttft=700ms, delay=0ms\r\n"
+        b"content-length: %d\r\n\r\n%s"
+    )
+    body = b'{"model":"venice-uncensored","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+    with LiveServer(mock) as server, socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request % (len(body), body))
+        first = sock.recv(65536)
+        while b"\r\n\r\n" not in first:
+            first += sock.recv(65536)
+        head, _, after = first.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert b"text/event-stream" in head
+        assert after == b""  # the first event is 700 ms away: a held head would have come with it
+        rest = b""
+        while b"data: [DONE]" not in rest:
+            chunk = sock.recv(65536)
+            assert chunk, f"the stream ended before [DONE]: {rest[-200:]!r}"
+            rest += chunk
+        assert b'"chat.completion.chunk"' in rest
