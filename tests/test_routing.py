@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -103,3 +104,57 @@ def test_an_operation_without_semantics_gets_the_generic_behavior_and_it_is_cach
     both = combine([Behavior(), Behavior(build=build)])
     assert both.build is build
     assert combine([Behavior(), Behavior()]).build is synthesized
+
+
+def test_combined_hooks_run_only_the_parts_that_set_them_in_order() -> None:
+    from mockserver.behaviors import Behavior, Refusal, combine
+    from mockserver.behaviors.hooks import GENERIC
+    from mockserver.errors import Violation
+
+    ran: list[str] = []
+
+    def check(name: str) -> Callable[..., list[Violation]]:
+        def hook(op: object, request: object, services: object) -> list[Violation]:
+            ran.append(name)
+            return [Violation(name, "rule", name)]
+
+        return hook
+
+    def admit(name: str, refusal: Refusal | None) -> Callable[..., Refusal | None]:
+        def hook(ex: object, services: object) -> Refusal | None:
+            ran.append(name)
+            return refusal
+
+        return hook
+
+    def refine(suffix: str) -> Callable[..., object]:
+        return lambda ex, value, services: f"{value}{suffix}"
+
+    def account(name: str) -> Callable[..., None]:
+        return lambda ex, value, services: ran.append(name)
+
+    only = check("only")
+    combined = combine(
+        [
+            Behavior(check=check("a"), admit=admit("admit-a", None), refine=refine("1")),
+            Behavior(account=account("acct-b")),
+            Behavior(
+                check=check("c"),
+                admit=admit("admit-c", Refusal(429, "slow down")),
+                refine=refine("2"),
+                account=account("acct-c"),
+            ),
+            Behavior(admit=admit("admit-d", Refusal(402, "pay"))),
+        ]
+    )
+    empty: Any = None
+    assert [v.location for v in combined.check(empty, empty, empty)] == ["a", "c"]
+    assert combined.admit(empty, empty) == Refusal(429, "slow down")  # the first refusal wins
+    assert combined.refine(empty, "v", empty) == "v12"
+    combined.account(empty, None, empty)
+    assert ran == ["a", "c", "admit-a", "admit-c", "acct-b", "acct-c"]
+    # A hook one part sets is that part's own; one no part sets is the default.
+    alone = combine([Behavior(check=only), Behavior()])
+    assert alone.check is only
+    assert alone.admit is GENERIC.admit
+    assert alone.headers(empty, None, empty) == {}

@@ -129,51 +129,81 @@ def _own(part: Behavior, name: str) -> bool:
 def combine(parts: Sequence[Behavior]) -> Behavior:
     """One Behavior from several: first answer wins for implied/admit/permit, the first part that
     sets build/events/binary provides it; checks and headers add up; refinements chain; every
-    account hook runs."""
+    account hook runs. Only the parts that set a hook take part in it, and a hook only one part
+    sets is that part's own: a chat call crosses seven of these per request."""
     if len(parts) == 1:
         return parts[0]
 
+    def owners(name: str) -> list[Any]:
+        return [getattr(p, name) for p in parts if _own(p, name)]
+
     def first(name: str) -> Any:
-        return next((getattr(p, name) for p in parts if _own(p, name)), getattr(_DEFAULTS, name))
+        found = owners(name)
+        return found[0] if found else getattr(_DEFAULTS, name)
 
-    def implied(op: Operation, request: RequestData, services: Services) -> str | None:
-        return next((m for p in parts if (m := p.implied(op, request, services))), None)
+    def chained(name: str, join: Callable[[list[Any]], Any]) -> Any:
+        found = owners(name)
+        return join(found) if len(found) > 1 else first(name)
 
-    def check(op: Operation, request: RequestData, services: Services) -> list[Violation]:
-        return [v for p in parts for v in p.check(op, request, services)]
+    def implied(hooks: list[Implied]) -> Implied:
+        def run(op: Operation, request: RequestData, services: Services) -> str | None:
+            return next((m for h in hooks if (m := h(op, request, services))), None)
 
-    def refine(ex: Exchange, value: JSON, services: Services) -> JSON:
-        for p in parts:
-            value = p.refine(ex, value, services)
-        return value
+        return run
 
-    def headers(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON]:
-        out: dict[str, JSON] = {}
-        for p in parts:
-            out.update(p.headers(ex, value, services))
-        return out
+    def check(hooks: list[Check]) -> Check:
+        def run(op: Operation, request: RequestData, services: Services) -> list[Violation]:
+            return [v for h in hooks for v in h(op, request, services)]
 
-    def admit(ex: Exchange, services: Services) -> Refusal | None:
-        return next((r for p in parts if (r := p.admit(ex, services))), None)
+        return run
 
-    def permit(op: Operation, request: RequestData, services: Services) -> Refusal | None:
-        return next((r for p in parts if (r := p.permit(op, request, services))), None)
+    def refine(hooks: list[Refine]) -> Refine:
+        def run(ex: Exchange, value: JSON, services: Services) -> JSON:
+            for h in hooks:
+                value = h(ex, value, services)
+            return value
 
-    def account(ex: Exchange, value: JSON, services: Services) -> None:
-        for p in parts:
-            p.account(ex, value, services)
+        return run
+
+    def headers(hooks: list[Headers]) -> Headers:
+        def run(ex: Exchange, value: JSON, services: Services) -> Mapping[str, JSON]:
+            out: dict[str, JSON] = {}
+            for h in hooks:
+                out.update(h(ex, value, services))
+            return out
+
+        return run
+
+    def admit(hooks: list[Admit]) -> Admit:
+        def run(ex: Exchange, services: Services) -> Refusal | None:
+            return next((r for h in hooks if (r := h(ex, services))), None)
+
+        return run
+
+    def permit(hooks: list[Permit]) -> Permit:
+        def run(op: Operation, request: RequestData, services: Services) -> Refusal | None:
+            return next((r for h in hooks if (r := h(op, request, services))), None)
+
+        return run
+
+    def account(hooks: list[Account]) -> Account:
+        def run(ex: Exchange, value: JSON, services: Services) -> None:
+            for h in hooks:
+                h(ex, value, services)
+
+        return run
 
     return Behavior(
-        permit=permit,
-        implied=implied,
-        check=check,
+        permit=chained("permit", permit),
+        implied=chained("implied", implied),
+        check=chained("check", check),
         build=first("build"),
-        refine=refine,
-        headers=headers,
+        refine=chained("refine", refine),
+        headers=chained("headers", headers),
         events=first("events"),
         binary=first("binary"),
-        admit=admit,
-        account=account,
+        admit=chained("admit", admit),
+        account=chained("account", account),
         cacheable=all(p.cacheable for p in parts),
         seed_ignores=tuple(dict.fromkeys(f for p in parts for f in p.seed_ignores)),
     )
