@@ -93,8 +93,8 @@ _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def parse_json(body: bytes) -> JSON:
-    """The body's JSON value, or BodyError saying why not. orjson reads what it can (about 5x
-    faster on a chat request); whatever it refuses goes to `parse_json_stdlib`, so a value read
+    """The body's JSON value, or BodyError saying why not. orjson reads what it can (a chat
+    request in 1.6 vs 2.7 us); whatever it refuses goes to `parse_json_stdlib`, so a value read
     and an error's wording are the stdlib's in every case (tests/test_json_bodies.py)."""
     if _LONG_DIGITS.search(body) is None:
         with contextlib.suppress(orjson.JSONDecodeError):
