@@ -18,16 +18,12 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import schemathesis
-from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
-from hypothesis import seed as with_seed
-from hypothesis.errors import FailedHealthCheck, Unsatisfiable
-
 from contracts.checks.embeddings import check_agreement
 from contracts.failures import Failure, printable
 from contracts.safety import BudgetExhausted, plan
 from contracts.server.bounds import Past, bound_cases
 from contracts.server.cases import Planned, planned_cases
+from contracts.server.exploring import explore
 from contracts.server.keystate import applies as key_state_applies
 from contracts.server.keystate import check_key_state
 from contracts.server.local import LocalMock
@@ -42,18 +38,12 @@ from contracts.server.session import (
     no_answer,
     open_run,
     out_of_time,
-    probe,
     send,
 )
 from contracts.server.transport import NoAnswer
-from contracts.server.venice import Unusable
 from contracts.server.videostate import applies as video_state_applies
 from contracts.server.videostate import check_video_state
 from mockserver import Mock, Operation, Settings, Spec, load_spec
-
-
-class _Stop(Exception):
-    """This operation's exploration ends here (its time limit)."""
 
 
 def run_suite(
@@ -121,7 +111,7 @@ def _operation(run: Run, op: Operation) -> OperationResult:
     try:
         st_op = run.schema[op.path][op.method]  # by path: not every operation has an operationId
         for mode in run.options.modes:
-            _explore(run, state, st_op, mode)
+            explore(run, state, st_op, mode)
         _planned(run, state, st_op)
         _key_state(run, state)
         _video_state(run, state)
@@ -149,55 +139,6 @@ def _operation(run: Run, op: Operation) -> OperationResult:
         tuple(state.warnings),
         time.monotonic() - state.started,
     )
-
-
-def _explore(run: Run, state: OperationState, st_op: Any, mode: str) -> None:
-    strategy = st_op.as_strategy(generation_mode=schemathesis.GenerationMode(mode))
-
-    @given(case=strategy)
-    @settings(
-        max_examples=run.options.max_examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    @with_seed(run.seed)
-    def explore(case: Any) -> None:
-        if out_of_time(run, state):
-            raise _Stop
-        _case(run, state, case, mode)
-
-    try:
-        explore()
-    except _Stop:
-        limit = run.options.time_limit
-        state.warnings[f"{state.op.label}: {mode} exploration stopped at its time limit ({limit:g} s)"] = None
-    except (Unsatisfiable, FailedHealthCheck):
-        state.warnings[f"no {mode} case could be generated for {state.op.label}"] = None
-
-
-def _case(run: Run, state: OperationState, case: Any, mode: str) -> None:
-    op = state.op
-    meta = case.meta
-    if meta is not None:  # what the case really is: a "negative" case can come out valid
-        mode = "positive" if meta.generation.mode.is_positive else "negative"
-    if mode == "positive":
-        allow_empty = {p.name: p.allow_empty for p in op.parameters if p.location == "query"}
-        try:
-            run.fixups.apply(op.operation_id, case, allow_empty)
-        except Unusable:
-            reject()
-    call = attempt(run, state, case, mode)
-    if call is None:
-        return
-    if mode == "positive" and 200 <= call.status < 300:
-        run.resources.created(op.operation_id, call)
-        if not state.probed and op.security.required and run.options.auth_probe and run.auth:
-            state.probed = True
-            state.add(probe(run, state, case))
 
 
 def _planned(run: Run, state: OperationState, st_op: Any) -> None:
