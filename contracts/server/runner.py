@@ -16,31 +16,16 @@ import random
 import secrets
 import time
 from dataclasses import replace
-from typing import Any
 
-from contracts.checks.embeddings import check_agreement
-from contracts.failures import Failure, printable
 from contracts.safety import BudgetExhausted, plan
-from contracts.server.bounds import Past, bound_cases
-from contracts.server.cases import Planned, planned_cases
 from contracts.server.exploring import explore
 from contracts.server.keystate import applies as key_state_applies
 from contracts.server.keystate import check_key_state
 from contracts.server.local import LocalMock
+from contracts.server.planned import send_planned
 from contracts.server.progress import Progress
 from contracts.server.results import OperationResult, SuiteOptions, SuiteResult
-from contracts.server.session import (
-    Gone,
-    OperationState,
-    Run,
-    attempt,
-    judged,
-    no_answer,
-    open_run,
-    out_of_time,
-    send,
-)
-from contracts.server.transport import NoAnswer
+from contracts.server.session import Gone, OperationState, Run, open_run
 from contracts.server.videostate import applies as video_state_applies
 from contracts.server.videostate import check_video_state
 from mockserver import Mock, Operation, Settings, Spec, load_spec
@@ -112,7 +97,7 @@ def _operation(run: Run, op: Operation) -> OperationResult:
         st_op = run.schema[op.path][op.method]  # by path: not every operation has an operationId
         for mode in run.options.modes:
             explore(run, state, st_op, mode)
-        _planned(run, state, st_op)
+        send_planned(run, state, st_op)
         _key_state(run, state)
         _video_state(run, state)
     except BudgetExhausted as exc:
@@ -138,62 +123,6 @@ def _operation(run: Run, op: Operation) -> OperationResult:
         failures,
         tuple(state.warnings),
         time.monotonic() - state.started,
-    )
-
-
-def _planned(run: Run, state: OperationState, st_op: Any) -> None:
-    """The Venice-aware cases, then one field past each bound of the first of them."""
-    op = state.op
-    cases = planned_cases(op, run.fixups.catalog, run.seed) if "positive" in run.options.modes else []
-    for planned in cases:
-        if out_of_time(run, state):
-            return
-        call = attempt(run, state, _make(run, st_op, planned), "positive", planned=True)
-        if call is None or not 200 <= call.status < 300 or call.media_type != "application/json":
-            continue
-        answer = call.json()
-        if planned.key:
-            state.answers[planned.key] = answer
-        if planned.pair and planned.pair in state.answers:
-            found = check_agreement(state.answers[planned.pair], answer)
-            state.add([f.at(op.operation_id, call.status, call.curl) for f in found])
-    if "negative" not in run.options.modes:
-        return
-    for planned, past in bound_cases(op, cases[0] if cases else None):
-        if out_of_time(run, state):
-            return
-        _bound(run, state, st_op, planned, past)
-
-
-def _bound(run: Run, state: OperationState, st_op: Any, planned: Planned, past: Past) -> None:
-    case = _make(run, st_op, planned)
-    try:
-        call = send(run, state, case, {})
-    except NoAnswer as exc:
-        state.cases += 1
-        no_answer(run, state, exc)
-        return
-    state.cases += 1
-    failures = judged(state, case, call, "negative")
-    if 200 <= call.status < 300:
-        title = f"{past.field.lstrip('?')}={past.value} is past its {past.bound} and was accepted"
-        received = f"{call.status} {printable(call.body.content, call.content_type)}"
-        failure = Failure(
-            "bounds", title, "a 4xx refusal in the error shape", received, "accepted", field=past.field
-        )
-        failures.append(failure.at(state.op.operation_id, call.status, call.curl))
-    state.add(failures)
-    run.progress.case(run.budget.used)
-
-
-def _make(run: Run, st_op: Any, planned: Planned) -> Any:
-    from schemathesis.core import NOT_SET
-
-    return st_op.Case(
-        body=NOT_SET if planned.body is None else planned.body,
-        query=dict(planned.query),
-        headers={**run.headers, **planned.headers},  # a made case gets no configured headers
-        media_type="application/json" if planned.body is not None else None,
     )
 
 
