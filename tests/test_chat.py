@@ -88,6 +88,28 @@ class TestBasics:
         assert longer["usage"]["prompt_tokens"] > usage["prompt_tokens"]
 
 
+def test_an_answer_is_an_opening_one_to_three_distinct_middles_and_a_closing() -> None:
+    import random
+    import re
+
+    from mockserver.behaviors import chat_text
+
+    seen_counts, seen_closings, seen_firsts = set(), set(), set()
+    for seed in range(300):
+        sentences = re.split(r"(?<=\.) ", chat_text.answer(random.Random(seed), "gondolas"))
+        assert sentences[0] == "Here is a short answer about gondolas."
+        middle, closing = sentences[1:-1], sentences[-1]
+        assert 1 <= len(middle) <= 3
+        # Each middle sentence begins with its own word: none is said twice.
+        assert len({m.split()[0] for m in middle}) == len(middle), sentences
+        seen_counts.add(len(middle))
+        seen_closings.add(closing.split()[0])
+        seen_firsts.add(middle[0].split()[0])
+    assert seen_counts == {1, 2, 3}
+    assert seen_closings == {"That", "If"}
+    assert len(seen_firsts) == 6  # any middle sentence can come first
+
+
 class TestLimits:
     def test_max_tokens_bounds_the_completion_and_says_length(self, client: TestClient) -> None:
         completion = ask(client, max_tokens=5)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mockserver import formats, text
@@ -77,36 +77,60 @@ def topic(prompt: str) -> str:
     return " ".join(words) if words else "your question"
 
 
-def _fill(template: str, rng: random.Random, subject: str) -> str:
+Pick = Callable[[Sequence[str]], str]
+
+
+class _Draws:
+    """An answer's choices taken from one random number: a single call into the RNG instead of
+    one per choice (an answer makes about fifteen, each a few Python calls deep in `random`)."""
+
+    __slots__ = ("_n",)
+
+    def __init__(self, rng: random.Random) -> None:
+        self._n = rng.getrandbits(320)  # ~15 choices of at most a few hundred items each
+
+    def below(self, k: int) -> int:
+        n = self._n
+        self._n = n // k
+        return n % k
+
+    def choice(self, items: Sequence[str]) -> str:
+        return items[self.below(len(items))]
+
+
+def _fill(template: str, pick: Pick, subject: str) -> str:
     # Draw only for the slots the template has: chat answers are on the hot path.
     return template.format(
         t=subject,
         T=subject[:1].upper() + subject[1:],
-        w=rng.choice(text.NOUNS) if "{w}" in template else "",
-        a=rng.choice(text.ADJECTIVES) if "{a}" in template else "",
-        time=rng.choice(_TIMES) if "{time}" in template else "",
+        w=pick(text.NOUNS) if "{w}" in template else "",
+        a=pick(text.ADJECTIVES) if "{a}" in template else "",
+        time=pick(_TIMES) if "{time}" in template else "",
     )
 
 
 def answer(rng: random.Random, prompt: str, speaker: str | None = None) -> str:
-    """Three to five sentences about the prompt's topic."""
+    """Three to five sentences about the prompt's topic: the opening, one to three of the middle
+    sentences in a drawn order, one of the two closings."""
     subject = topic(prompt)
+    draws = _Draws(rng)
     middle = list(_ANSWER[1:-2])
-    rng.shuffle(middle)
-    chosen = [_ANSWER[0], *middle[: rng.randint(1, 3)], rng.choice(_ANSWER[-2:])]
-    body = " ".join(_fill(t, rng, subject) for t in chosen)
+    count = 1 + draws.below(3)
+    chosen = [_ANSWER[0], *(middle.pop(draws.below(len(middle))) for _ in range(count))]
+    chosen.append(_ANSWER[-2 + draws.below(2)])
+    body = " ".join(_fill(t, draws.choice, subject) for t in chosen)
     return f"{speaker} here. {body}" if speaker else body
 
 
 def thinking(rng: random.Random, prompt: str) -> str:
     subject = topic(prompt)
-    return " ".join(_fill(t, rng, subject) for t in _THINKING[: rng.randint(2, 4)])
+    return " ".join(_fill(t, rng.choice, subject) for t in _THINKING[: rng.randint(2, 4)])
 
 
 def tool_summary(rng: random.Random, result: str) -> str:
     """The answer after a tool ran: it uses the tool's result."""
     shown = result if len(result) <= 200 else result[:197] + "..."
-    return f"Based on the tool result ({shown}), here is the answer. " + _fill(_ANSWER[-3], rng, "it")
+    return f"Based on the tool result ({shown}), here is the answer. " + _fill(_ANSWER[-3], rng.choice, "it")
 
 
 def citations(rng: random.Random, prompt: str) -> list[dict[str, str]]:
@@ -120,7 +144,7 @@ def citations(rng: random.Random, prompt: str) -> list[dict[str, str]]:
             {
                 "title": title,
                 "url": f"https://example.com/{slug}",
-                "content": _fill(rng.choice(_ANSWER[1:-2]), rng, subject),
+                "content": _fill(rng.choice(_ANSWER[1:-2]), rng.choice, subject),
                 "date": formats.synthetic_datetime(rng)[:19],
             }
         )
