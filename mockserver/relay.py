@@ -144,9 +144,8 @@ class Relay:
                 ended = exc.message  # the log says why; the client's stream breaks off here too
                 raise BrokenOff(exc.message) from None
             finally:
-                aclose = getattr(chunks, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                # Recorded before anything here awaits: a client that has read the whole answer
+                # may ask again at once, and must find the call (and its cassette) recorded.
                 if ended == "client disconnected":
                     problems = tuple(judge.problems)  # the end was not the upstream's to judge
                 else:
@@ -156,6 +155,11 @@ class Relay:
                 outcome = replace(
                     relayed, answer_violations=problems, cassette=taped, sent=(b"".join(kept), size)
                 )
-                finish(replace(head, notes=notes), outcome)
+                try:
+                    finish(replace(head, notes=notes), outcome)
+                finally:
+                    aclose = getattr(chunks, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
 
         return Reply(answer.status, answer.headers, b"", passed_on(answer.chunks), media_type)
