@@ -9,9 +9,10 @@ answer) until the head is complete, then the body and the answer are not limited
 httptools (llhttp, in C), not h11: the pure-Python h11 parser cost two thirds of the throughput of
 a small answer (GET /models 9.0k vs 27k req/s, wrk -t1 -c20 on one worker, side by side).
 
-An answer's head and body leave in one write (`HeldHead`): uvicorn writes them separately, and
-on loopback each write is a send() whose kernel work (delivering to the peer, waking it) was a
-quarter of the server's time for a chat answer (py-spy, wrk -c20).
+An answer's head and body leave in one write at the end of the event loop's turn (`HeldHead`):
+uvicorn writes them separately, and on loopback each write is a send() whose kernel work
+(delivering to the peer, waking it) was a quarter of the server's time for a chat answer (py-spy,
+wrk -c20).
 """
 
 from __future__ import annotations
@@ -48,34 +49,43 @@ def bound(config: Config, header_limit: int, header_timeout: float) -> Config:
 
 
 class HeldHead:
-    """The transport as a response sees it: a response head is held until the next write (its
-    body, usually in the same turn of the event loop) and both go out in one send(). A head
-    whose body is slow to come (a stream's first event) leaves at the end of the turn."""
+    """The transport as a response sees it: from a response head to the end of the event loop's
+    turn, what the response writes is held and then leaves in one send(). So an answer's head
+    and body are one write, not two, and the answers of one turn leave back to back: the load
+    generator (or client) is woken once for them, not once per write, which in a VM is a costly
+    cross-CPU wake-up. A stream's head leaves at the end of its turn (not with its first event),
+    and a large body (HELD_LIMIT) goes straight through rather than being copied here."""
 
-    __slots__ = ("_held", "_loop", "_transport")
+    __slots__ = ("_held", "_loop", "_size", "_transport")
+
+    HELD_LIMIT = 64 * 1024
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._held: bytes | None = None
+        self._held: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            self._transport.write(held + data)
+        if self._held:
+            self._held.append(data)
+            self._size += len(data)
+            if self._size >= self.HELD_LIMIT:
+                self.flush()
         elif data.startswith(b"HTTP/") and data.endswith(_END_OF_HEAD):
-            self._held = data
+            self._held.append(data)
+            self._size = len(data)
             self._loop.call_soon(self.flush)
         else:
             self._transport.write(data)
 
     def flush(self) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            if not self._transport.is_closing():
-                self._transport.write(held)
+        if not self._held:
+            return
+        held = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+        self._held = []
+        if not self._transport.is_closing():
+            self._transport.write(held)
 
     def close(self) -> None:
         self.flush()

@@ -1,5 +1,6 @@
-"""The served protocol's write path: a response head and its body leave in one write, and a
-head whose body is slow (a paced stream) still leaves at once, never held until the body."""
+"""The served protocol's write path: what a response writes from its head to the end of the
+event loop's turn leaves in one write; a head whose body is slow (a paced stream) still leaves at
+the end of its turn, never held until the body; a large body is not held."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Recording:
 
 
 def held(steps: list[str]) -> tuple[list[bytes], bool]:
-    """Drive a HeldHead through steps ("head", "body", "data", "turn", "close", "lost") in a
+    """Drive a HeldHead through steps ("head", "body", "data", "large", "turn", "close", "lost") in a
     real event loop; what reached the transport and whether it was closed."""
     transport = Recording()
 
@@ -44,6 +45,8 @@ def held(steps: list[str]) -> tuple[list[bytes], bool]:
                 writes.write(b"{}")
             elif step == "data":
                 writes.write(b"3\r\nabc\r\n")
+            elif step == "large":
+                writes.write(b"x" * HeldHead.HELD_LIMIT)
             elif step == "turn":
                 await asyncio.sleep(0)
             elif step == "close":
@@ -58,6 +61,31 @@ def held(steps: list[str]) -> tuple[list[bytes], bool]:
 
 def test_a_head_and_its_body_in_the_same_turn_are_one_write() -> None:
     assert held(["head", "body"]) == ([HEAD + b"{}"], False)
+    assert held(["head", "data", "data"]) == ([HEAD + b"3\r\nabc\r\n" * 2], False)
+
+
+def test_nothing_is_written_before_the_end_of_the_turn_unless_it_is_large() -> None:
+    transport = Recording()
+
+    async def drive() -> tuple[list[bytes], list[bytes], list[bytes]]:
+        writes = HeldHead(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+        writes.write(HEAD)
+        writes.write(b"{}")
+        during = list(transport.writes)
+        await asyncio.sleep(0)
+        after = list(transport.writes)
+        writes.write(HEAD)
+        writes.write(b"x" * HeldHead.HELD_LIMIT)  # past the limit: out at once, not copied on
+        return during, after, list(transport.writes)
+
+    during, after, large = asyncio.run(drive())
+    assert (during, after) == ([], [HEAD + b"{}"])
+    assert large == [HEAD + b"{}", HEAD + b"x" * HeldHead.HELD_LIMIT]
+
+
+def test_what_follows_a_large_body_is_written_through() -> None:
+    writes, _ = held(["head", "large", "data"])
+    assert writes == [HEAD + b"x" * HeldHead.HELD_LIMIT, b"3\r\nabc\r\n"]
 
 
 def test_a_head_alone_leaves_at_the_end_of_the_turn_and_the_body_after_it() -> None:
