@@ -8,7 +8,12 @@ npm, installed into --node-dir on first use), and a bare uvicorn app answering a
 `GET /models` and a chat completion, each peer's ratio, and issue 11's targets met or missed.
 A peer that cannot be installed or started is reported as such, never estimated.
 
-    python bench/peers.py [--duration 8] [--connections 20] [--node-dir DIR] [--no-install]
+A shared or virtual machine drifts by tens of percent within minutes (measured here: one peer's
+chat rate went 4.6k, 9.2k, 7.7k in three runs): so every server is loaded once per round, the
+order turned each round, and each figure is the median of the rounds with their range; a
+target's ratio is the median of the ratios within each round.
+
+    python bench/peers.py [--rounds 3] [--duration 8] [--connections 20] [--node-dir DIR] [--no-install]
 
 Needs wrk (Debian: apt-get install wrk) and, for the peers, Node.js with npm.
 """
@@ -19,6 +24,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -149,6 +155,7 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
         "--duration", type=float, default=8.0, help="seconds of load per target and request (default 8)"
     )
     p.add_argument("--connections", type=int, default=20, help="wrk connections (default 20)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds, each loading every server once (default 3)")
     default_dir = os.environ.get("VENICE_BENCH_NODE_DIR") or str(
         Path.home() / ".cache" / "venice-mockkit" / "peers"
     )
@@ -167,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("peers.py: wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     peers = node_peers(Path(args.node_dir), not args.no_install)
-    rows: dict[str, dict[str, Load | None]] = {}
+    rows: dict[str, dict[str, list[Load]]] = {}
     notes: list[str] = []
     before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="venice-peers-") as tmp, ExitStack() as stack:
@@ -195,43 +202,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         ceiling = [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "ceiling:app"]
         ceiling += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
         stack.enter_context(started(ceiling, f"http://127.0.0.1:{port}/"))
-        for label, (models_url, chat_url) in urls.items():
-            rows[label] = {
-                "models": wrk(models_url, scripts["models"], args.duration, args.connections),
-                "chat": wrk(chat_url, scripts["chat"], args.duration, args.connections),
-            }
-        rows["ceiling (fixed 1 KB)"] = {
-            "models": wrk(f"http://127.0.0.1:{port}/", scripts["models"], args.duration, args.connections),
-            "chat": None,
+        targets: dict[str, tuple[str | None, str | None]] = {
+            label: (models_url, chat_url) for label, (models_url, chat_url) in urls.items()
         }
+        targets["ceiling (fixed 1 KB)"] = (f"http://127.0.0.1:{port}/", None)
+        rows = {label: {"models": [], "chat": []} for label in targets}
+        order = list(targets)
+        for round_number in range(max(1, args.rounds)):
+            turn = round_number % len(order)
+            for label in order[turn:] + order[:turn]:  # each round starts with another server
+                for what, url in zip(("models", "chat"), targets[label], strict=True):
+                    if url is not None:
+                        rows[label][what].append(wrk(url, scripts[what], args.duration, args.connections))
     after = os.getloadavg()[0]
+    rounds = max(1, args.rounds)
     print(
         f"side by side: wrk -t1 -c{args.connections}, {args.duration:g} s each, one server at a time, "
-        f"load average {before:.2f} -> {after:.2f} (req/s; non-2xx answers in brackets)"
+        f"{rounds} round{'s' if rounds > 1 else ''}, load average {before:.2f} -> {after:.2f} "
+        "(req/s: median and range of the rounds; non-2xx answers in brackets)"
     )
-    print(f"  {'':<24} {'GET /models':>14} {'chat':>14}")
+    print(f"  {'':<24} {'GET /models':>24} {'chat':>24}")
     for label, loads in rows.items():
         cells = [_cell(loads[what]) for what in ("models", "chat")]
-        print(f"  {label:<24} {cells[0]:>14} {cells[1]:>14}")
+        print(f"  {label:<24} {cells[0]:>24} {cells[1]:>24}")
     for note in notes:
         print(f"  {note}")
     mine = rows["venice-mock"]
     for what, peer, wanted in TARGETS:
         theirs = next((loads for label, loads in rows.items() if label.startswith(peer + " ")), None)
-        ours, other = mine[what], theirs[what] if theirs else None
-        if ours is None or other is None or other.rps == 0:
+        ours, other = mine[what], theirs[what] if theirs else []
+        ratios = [a.rps / b.rps for a, b in zip(ours, other, strict=False) if b.rps > 0]
+        if not ratios:
             print(f"  target {what} >= {wanted:g}x {peer}: not measured")
             continue
-        ratio = ours.rps / other.rps
+        ratio = statistics.median(ratios)
         verdict = "met" if ratio >= wanted else "missed"
-        print(f"  target {what} >= {wanted:g}x {peer}: {ratio:.2f}x ({verdict})")
+        spread = f" (rounds {min(ratios):.2f}-{max(ratios):.2f}x)" if len(ratios) > 1 else ""
+        print(f"  target {what} >= {wanted:g}x {peer}: {ratio:.2f}x{spread} ({verdict})")
     return 0
 
 
-def _cell(load: Load | None) -> str:
-    if load is None:
+def _cell(loads: list[Load]) -> str:
+    if not loads:
         return "-"
-    return f"{load.rps:,.0f}" + (f" [{load.non_2xx}]" if load.non_2xx else "")
+    rates = [load.rps for load in loads]
+    cell = f"{statistics.median(rates):,.0f}"
+    if len(rates) > 1:
+        cell += f" ({min(rates) / 1000:.1f}-{max(rates) / 1000:.1f}k)"
+    bad = sum(load.non_2xx for load in loads)
+    return cell + (f" [{bad}]" if bad else "")
 
 
 if __name__ == "__main__":
