@@ -105,7 +105,11 @@ class BoundedProtocol(HttpToolsProtocol):
         self.header_limit: int = getattr(config, "mock_header_limit", DEFAULT_HEADER_LIMIT)
         self.header_timeout: float = getattr(config, "mock_header_timeout", DEFAULT_HEADER_TIMEOUT)
         self._head_bytes = 0
-        self._head_timer: asyncio.TimerHandle | None = None
+        # The head's deadline, and the one wake-up pending for it. Moving or dropping the
+        # deadline touches no timer (a new TimerHandle per request cost more than the rest of
+        # these bounds); the wake-up, when it comes, sleeps again until a later deadline.
+        self._deadline: float | None = None
+        self._wakeup: asyncio.TimerHandle | None = None
         self._waiting = True  # for a request head: none has begun, or the last message is complete
         self._begun = False  # the parser has seen the first byte of the head it waits for
 
@@ -116,11 +120,14 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._wakeup is not None:  # a closed connection keeps no timer (nor itself) alive
+            self._wakeup.cancel()
+            self._wakeup = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._waiting:
-            if self._head_timer is None:
+            if self._deadline is None:
                 self._arm()
             end = data.find(_END_OF_HEAD)
             head = len(data) if end < 0 else end + len(_END_OF_HEAD)
@@ -138,7 +145,7 @@ class BoundedProtocol(HttpToolsProtocol):
         super().on_message_begin()
         # Also a head pipelined behind a complete request: its clock starts with its first byte.
         self._begun = True
-        if self._head_timer is None:
+        if self._deadline is None:
             self._arm()
 
     def on_headers_complete(self) -> None:
@@ -155,16 +162,24 @@ class BoundedProtocol(HttpToolsProtocol):
         self._waiting = True  # the next bytes begin the next head (the timer starts with them)
 
     def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(self.header_timeout, self._timed_out)
+        self._deadline = self.loop.time() + self.header_timeout
+        if self._wakeup is None:
+            self._wakeup = self.loop.call_at(self._deadline, self._woken)
 
     def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self._deadline = None
+
+    def _woken(self) -> None:
+        self._wakeup = None
+        if self._deadline is None:
+            return
+        if self.loop.time() < self._deadline:  # armed again since this wake-up was set
+            self._wakeup = self.loop.call_at(self._deadline, self._woken)
+            return
+        self._deadline = None
+        self._timed_out()
 
     def _timed_out(self) -> None:
-        self._head_timer = None
         if self._waiting and not self.transport.is_closing():
             if self._head_bytes or self._begun:
                 self._refuse(

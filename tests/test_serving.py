@@ -136,6 +136,25 @@ def test_the_bounds_hold_for_the_second_head_of_a_kept_alive_connection() -> Non
             assert rest.startswith(b"HTTP/1.1 431 ")
 
 
+def test_each_head_has_the_whole_timeout_from_its_own_first_byte() -> None:
+    # The deadline moves with every head, while the connection's first wake-up is still
+    # pending: a second head begun late but complete within its own timeout is answered.
+    with (
+        serving("--header-timeout", "0.6") as (_, base_url),
+        socket.create_connection(("127.0.0.1", port_of(base_url)), timeout=30) as sock,
+    ):
+        sock.sendall(GET)
+        assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200 ")
+        time.sleep(0.4)
+        sock.sendall(GET[:20])
+        time.sleep(0.4)  # 0.8 s after the connection began, 0.4 s into this head
+        sock.sendall(GET[20:])
+        assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200 ")
+        sock.sendall(GET[:20])  # and a head that never ends still gets its 408
+        rest = b"".join(iter(lambda: sock.recv(65536), b""))
+        assert rest.startswith(b"HTTP/1.1 408 ")
+
+
 def test_a_body_slower_than_the_header_timeout_is_not_cut() -> None:
     with serving("--header-timeout", "0.3") as (_, base_url):
         body = json.dumps(CHAT).encode()
