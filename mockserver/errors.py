@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from mockserver.formats import INTEGER_FORMAT, INTEGER_RANGES
 from mockserver.types import JSON, Schema
 
 
@@ -236,6 +237,13 @@ def _explain_one(
 ) -> list[Violation]:
     kind = error.kind.name
     path = list(error.instance_path)
+    if kind == "anyOf":
+        node = _node_at(schema, error.schema_path[:-1])
+        fmt = node.get(INTEGER_FORMAT) if isinstance(node, dict) else None
+        if fmt in INTEGER_RANGES:
+            low, high = INTEGER_RANGES[fmt]
+            message = f"{error.instance} is outside {fmt}: must be from {low} to {high}"
+            return [Violation(format_path(path, prefix), "format", message)]
     if kind in ("anyOf", "oneOf"):
         branches = _context(error)
         if kind == "oneOf" and any(not b for b in branches):

@@ -187,7 +187,9 @@ CHECKERS: dict[str, Callable[[str], bool]] = {
     "iri-reference": is_iri_reference,
 }
 
-# Integer ranges implied by a format (only integers are checked; other numbers pass).
+# Integer ranges implied by a format (only integers are checked; other numbers pass), and the
+# keyword that marks the compiled check of one.
+INTEGER_FORMAT = "x-integer-format"
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
     "int32": (-(2**31), 2**31 - 1),
     "int64": (-(2**63), 2**63 - 1),

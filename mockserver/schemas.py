@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import jsonschema_rs
 
-from mockserver.formats import CHECKERS, INTEGER_RANGES
+from mockserver.formats import CHECKERS, INTEGER_FORMAT, INTEGER_RANGES
 from mockserver.types import JSON, Schema
 
 Direction = Literal["request", "response"]
@@ -153,7 +153,10 @@ class Converter:
         elif fmt in INTEGER_RANGES:
             low, high = INTEGER_RANGES[fmt]
             bounded = {"minimum": low, "maximum": high}
-            out.setdefault("allOf", []).append({"anyOf": [{"not": {"type": "integer"}}, bounded]})
+            # Marked, so that a refusal names the format and its range (mockserver.errors), not
+            # the `not` branch of this construct.
+            ranged = {"anyOf": [{"not": {"type": "integer"}}, bounded], INTEGER_FORMAT: fmt}
+            out.setdefault("allOf", []).append(ranged)
 
     def _direction_rules(self, schema: dict[str, Any], out: Schema) -> None:
         # Requests may not carry readOnly properties; responses may not carry writeOnly ones,
