@@ -13,7 +13,7 @@ import base64
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
@@ -65,6 +65,12 @@ FULL = Style(optional="all", extra="none", nulls="last", min_items=1, unicode=Fa
 NULLS = Style(optional="all", extra="none", nulls="first", min_items=1)
 
 
+# A recursive `$ref` (a tree's node, a comment's replies) is followed in the asked style this many
+# times; after that, plainest (no optional property, empty arrays allowed), so a style that fills
+# everything (FULLEST) still ends instead of nesting forever.
+RECURSION_DRAWN = 2
+
+
 def from_schema(compiled: Schemaful, style: Style | None = None) -> st.SearchStrategy[Any]:
     """Values valid under `compiled`."""
     return _Builder(compiled.schema, style or Style()).build(compiled.schema).filter(compiled.is_valid)
@@ -76,11 +82,16 @@ def any_json(style: Style | None = None) -> st.SearchStrategy[Any]:
 
 
 class _Builder:
-    def __init__(self, root: dict[str, Any], style: Style) -> None:
+    def __init__(
+        self, root: dict[str, Any], style: Style, depth: int = 0, recursive: dict[str, bool] | None = None
+    ) -> None:
         self.root = root
         self.style = style
+        self.depth = depth  # recursive `$ref`s followed to get here
         self._memo: dict[int, st.SearchStrategy[Any]] = {}
         self._refs: dict[str, st.SearchStrategy[Any]] = {}
+        self._recursive = {} if recursive is None else recursive  # shared: a fact of the root
+        self._deeper: _Builder | None = None
 
     def build(self, schema: Any) -> st.SearchStrategy[Any]:
         if schema is True or schema == {}:
@@ -126,12 +137,52 @@ class _Builder:
 
     def _ref(self, ref: str) -> st.SearchStrategy[Any]:
         if ref not in self._refs:
-            node: Any = self.root
-            for token in ref.lstrip("#/").split("/"):
-                node = node.get(token, {}) if isinstance(node, dict) else {}
+            node = self._resolve(ref)
+            builder = self._next_level() if self._is_recursive(ref) else self
             # Deferred: a recursive schema refers to itself before its strategy exists.
-            self._refs[ref] = st.deferred(lambda: self.build(node))
+            self._refs[ref] = st.deferred(lambda: builder.build(node))
         return self._refs[ref]
+
+    def _resolve(self, ref: str) -> Any:
+        node: Any = self.root
+        for token in ref.lstrip("#/").split("/"):
+            node = node.get(token, {}) if isinstance(node, dict) else {}
+        return node
+
+    def _next_level(self) -> _Builder:
+        """The builder one recursive `$ref` deeper: plainest past RECURSION_DRAWN, for a
+        style that fills (every optional property, non-empty arrays); another style may leave
+        the recursion out at any level, and Hypothesis does."""
+        fills = self.style.optional == "all" or self.style.min_items > 0
+        if self.depth > RECURSION_DRAWN or not fills:
+            return self
+        if self._deeper is None:
+            style = self.style
+            if self.depth + 1 > RECURSION_DRAWN:
+                style = replace(style, optional="none", extra="none", min_items=0)
+            self._deeper = _Builder(self.root, style, self.depth + 1, self._recursive)
+        return self._deeper
+
+    def _is_recursive(self, ref: str) -> bool:
+        """Whether `ref`'s schema can reach `ref` again (through any `$ref`s)."""
+        if ref not in self._recursive:
+            seen: set[str] = set()
+            pending: list[Any] = [self._resolve(ref)]
+            found = False
+            while pending and not found:
+                node = pending.pop()
+                if isinstance(node, dict):
+                    target = node.get("$ref")
+                    if isinstance(target, str):
+                        found = target == ref
+                        if target not in seen:
+                            seen.add(target)
+                            pending.append(self._resolve(target))
+                    pending.extend(v for k, v in node.items() if k != "$ref")
+                elif isinstance(node, list):
+                    pending.extend(node)
+            self._recursive[ref] = found
+        return self._recursive[ref]
 
     def anything(self) -> st.SearchStrategy[Any]:
         scalars = st.one_of(

@@ -12,7 +12,7 @@ from hypothesis import find, given, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from contracts.client.cases import first_draw
-from contracts.client.schemagen import PLAINEST, from_schema
+from contracts.client.schemagen import FULLEST, PLAINEST, RECURSION_DRAWN, from_schema
 from mockserver.schemas import Compiled, compile_schema, compile_validator
 
 NODE: dict[str, Any] = {
@@ -56,6 +56,47 @@ def test_a_recursive_schema_draws_through_its_refs() -> None:
 
     check()
     assert max(depths) >= 3, "children drawn through the $ref, and their children"
+
+
+def test_a_style_that_fills_everything_still_ends_on_a_recursive_schema() -> None:
+    # FULLEST draws every optional property and at least one item per array: through a
+    # recursive $ref that alone would nest forever. It fills RECURSION_DRAWN levels, then stops.
+    tree = compile_schema(
+        {"$ref": "#/components/schemas/Node"}, "3.0.3", "response", {"#/components/schemas/Node": NODE}
+    )
+    value = first_draw(from_schema(tree, FULLEST))
+    assert tree.is_valid(value)
+    assert depth(value) == RECURSION_DRAWN + 1
+    level = value
+    for _ in range(RECURSION_DRAWN):
+        assert len(level["children"]) >= 1  # filled, as the style asks
+        level = level["children"][0]
+    assert "children" not in level
+
+    @settings(max_examples=10)
+    @given(from_schema(tree, FULLEST))
+    def check(drawn: dict[str, Any]) -> None:
+        assert tree.is_valid(drawn)
+        assert depth(drawn) == RECURSION_DRAWN + 1
+
+    check()
+
+
+def test_a_deep_chain_of_refs_that_does_not_recur_is_filled_all_the_way() -> None:
+    chain = {
+        f"#/components/schemas/L{i}": {
+            "type": "object",
+            "properties": {"next": {"$ref": f"#/components/schemas/L{i + 1}"}, "tag": {"type": "boolean"}},
+        }
+        for i in range(5)
+    }
+    chain["#/components/schemas/L5"] = {"type": "object", "properties": {"end": {"type": "boolean"}}}
+    deep = compile_schema({"$ref": "#/components/schemas/L0"}, "3.0.3", "response", chain)
+    value = first_draw(from_schema(deep, FULLEST))
+    for _ in range(5):
+        assert set(value) >= {"next", "tag"}
+        value = value["next"]
+    assert "end" in value
 
 
 def test_const_is_drawn_as_it_is() -> None:
