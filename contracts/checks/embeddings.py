@@ -104,13 +104,14 @@ def check_embeddings(body: Any, answer: Any) -> list[Failure]:
 
 
 def check_agreement(float_answer: Any, base64_answer: Any) -> list[Failure]:
-    """The base64 answer decodes to (nearly) the float answer of the same request."""
-    floats = [as_floats(e, "float") for _, e in vectors(float_answer)]
-    decoded = [as_floats(e, "base64") for _, e in vectors(base64_answer)]
-    for number, (a, b) in enumerate(zip(floats, decoded, strict=False)):
+    """The base64 answer decodes to (nearly) the float answer of the same request. Vectors are
+    paired by their `index` when both answers give every item a distinct integer one (an answer
+    out of order is check_embeddings' "order" finding, not also a disagreement here), else by
+    position."""
+    for where, a, b in _pairs(vectors(float_answer), vectors(base64_answer)):
+        a, b = as_floats(a, "float"), as_floats(b, "base64")
         if isinstance(a, str) or isinstance(b, str):
             continue  # check_embeddings said what is wrong with either
-        where = f"data[{number}].embedding"
         if len(a) != len(b):
             title = f"{where}: base64 decodes to {len(b)} float32 values, the float answer has {len(a)}"
             expected = f"{len(a)} little-endian float32 values ({4 * len(a)} bytes)"
@@ -122,6 +123,24 @@ def check_agreement(float_answer: Any, base64_answer: Any) -> list[Failure]:
             expected = f"cosine >= {AGREEMENT} between the two encodings of the same input"
             return [Failure(CHECK, title, expected, _below_bound(similarity, 4), "agreement", field=where)]
     return []
+
+
+def _pairs(first: list[tuple[Any, Any]], second: list[tuple[Any, Any]]) -> list[tuple[str, Any, Any]]:
+    """(where, embedding of the first answer, embedding of the second) for the same input."""
+
+    def by_index(items: list[tuple[Any, Any]]) -> dict[int, Any] | None:
+        indexes = [i for i, _ in items]
+        plain = all(isinstance(i, int) and not isinstance(i, bool) for i in indexes)
+        return dict(items) if plain and len(set(indexes)) == len(indexes) else None
+
+    left, right = by_index(first), by_index(second)
+    if left is None or right is None:
+        return [
+            (f"data[{n}].embedding", a, b)
+            for n, ((_, a), (_, b)) in enumerate(zip(first, second, strict=False))
+        ]
+    position = {index: n for n, (index, _) in enumerate(first)}
+    return [(f"data[{position[i]}].embedding", left[i], right[i]) for i in sorted(left) if i in right]
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:

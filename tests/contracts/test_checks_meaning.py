@@ -239,6 +239,24 @@ def test_values_are_finite_and_not_all_zero() -> None:
     assert (nan.rule, nan.title) == ("finite", "data[0].embedding holds nan")
 
 
+def test_vectors_are_paired_by_index_so_an_answer_out_of_order_is_one_finding() -> None:
+    first, second = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
+    floats = embeddings(first, second)
+    swapped = embeddings(floats_b64(second), floats_b64(first), indexes=[1, 0])
+    assert check_agreement(floats, swapped) == []  # the same vectors, listed in another order
+    assert [
+        f.rule for f in check_embeddings({"input": ["a", "b"], "encoding_format": "base64"}, swapped)
+    ] == ["order"]
+    # Without usable indexes the answers are paired by position, and the swap disagrees.
+    unindexed = {"data": [{"embedding": floats_b64(second)}, {"embedding": floats_b64(first)}]}
+    (disagrees,) = check_agreement(floats, unindexed)
+    assert (disagrees.rule, disagrees.field) == ("agreement", "data[0].embedding")
+    # A wrong vector at an index is still found, and named where the float answer has it.
+    wrong = embeddings(floats_b64(second), floats_b64(second), indexes=[1, 0])
+    (moved,) = check_agreement(floats, wrong)
+    assert (moved.rule, moved.field) == ("agreement", "data[0].embedding")
+
+
 def test_base64_is_little_endian_float32_agreeing_with_the_float_answer() -> None:
     values = [0.25, -0.5, 0.125]
     floats = embeddings(values)
