@@ -8,6 +8,7 @@ nothing is downloaded; the project itself comes only from the wheel."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -20,12 +21,20 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+_CLEAN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def run(*args: str | Path, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    # Never the worktree as the working directory: it would shadow the installed packages.
+    # Never the worktree as the working directory, nor PYTHONPATH (a developer's may name a
+    # checkout): either would shadow the installed packages.
     result = subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, cwd=cwd or "/", timeout=timeout, check=False
+        [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or "/",
+        timeout=timeout,
+        check=False,
+        env=_CLEAN_ENV,
     )
     assert result.returncode == 0, f"{args}: {result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     return result
@@ -98,6 +107,7 @@ def test_the_served_mock_passes_the_server_suite_as_the_readme_prints_it(install
     mock = subprocess.Popen(
         [installed / "venice-mock", "--port", "0", "--api-key", "KEY", "--log-level", "warning"],
         cwd="/",
+        env=_CLEAN_ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
