@@ -49,8 +49,8 @@ def bound(config: Config, header_limit: int, header_timeout: float) -> Config:
 
 
 class HeldHead:
-    """The transport as a response sees it: from a response head to the end of the event loop's
-    turn, what the response writes is held and then leaves in one send(). So an answer's head
+    """The transport as a connection's protocol and responses see it: from a response head to the
+    end of the event loop's turn, what is written is held and then leaves in one send(). So an answer's head
     and body are one write, not two, and the answers of one turn leave back to back: the load
     generator (or client) is woken once for them, not once per write, which in a VM is a costly
     cross-CPU wake-up. A stream's head leaves at the end of its turn (not with its first event),
@@ -94,6 +94,9 @@ class HeldHead:
     def is_closing(self) -> bool:
         return self._transport.is_closing()
 
+    def __getattr__(self, name: str) -> Any:  # the rest of the transport, as it is
+        return getattr(self._transport, name)
+
 
 class BoundedProtocol(HttpToolsProtocol):
     """HttpToolsProtocol refusing heads over the header limit (431) or slower than the header
@@ -115,7 +118,10 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._writes = HeldHead(transport, self.loop)
+        # Everything on this connection writes through the one HeldHead, in order: the answers
+        # (uvicorn hands self.transport to each request's cycle) and the protocol's own 400, 408
+        # and 431 refusals, which must not overtake an answer still held, nor close it away.
+        self.transport = HeldHead(transport, self.loop)  # type: ignore[assignment]
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -153,9 +159,6 @@ class BoundedProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._disarm()
         super().on_headers_complete()
-        cycle = self.cycle
-        if cycle is not None and cycle.transport is self.transport:  # a new request's cycle
-            cycle.transport = self._writes  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
+
+import uvicorn
+from uvicorn.server import ServerState
 
 from mockserver import Mock
-from mockserver.protocol import HeldHead
+from mockserver.protocol import BoundedProtocol, HeldHead, bound
 from tests.conftest import LiveServer
 
 HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
@@ -29,6 +33,15 @@ class Recording:
 
     def close(self) -> None:
         self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
 
 
 def held(steps: list[str]) -> tuple[list[bytes], bool]:
@@ -126,3 +139,31 @@ def test_a_paced_streams_head_arrives_before_its_first_event(mock: Mock) -> None
             assert chunk, f"the stream ended before [DONE]: {rest[-200:]!r}"
             rest += chunk
         assert b'"chat.completion.chunk"' in rest
+
+
+def test_a_refusal_by_the_protocol_comes_after_the_answer_it_held_not_instead_of_it() -> None:
+    # A 431 for the next head, decided while the last answer is still held in its turn: the
+    # answer leaves first, then the refusal, then the connection closes.
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    transport = Recording()
+
+    async def drive() -> None:
+        config = bound(uvicorn.Config(app, log_level="warning", lifespan="off"), 100, 10.0)
+        config.load()
+        protocol = BoundedProtocol(config, ServerState(), {})
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0)  # the app answers; its answer is held until the turn ends
+        assert transport.writes == []
+        protocol.data_received(b"GET / HTTP/1.1\r\nX: " + b"a" * 200 + b"\r\n\r\n")
+        await asyncio.sleep(0)
+
+    asyncio.run(drive())
+    sent = b"".join(transport.writes)
+    assert sent.startswith(b"HTTP/1.1 200 OK\r\n"), sent[:300]
+    assert b"\r\n\r\n{}HTTP/1.1 431 " in sent, sent[:300]
+    assert transport.closed
