@@ -159,30 +159,39 @@ def undeclared(value: Any, schema: Any) -> list[str]:
     return [f"{parent}.{key}" for parent, key in unknown_fields(value, schema)]
 
 
-def unknown_fields(value: Any, schema: Any, location: str = "body") -> list[tuple[str, str]]:
-    """(the object's location, the property's name) for each property the schema does not name.
+def unknown_fields(
+    value: Any, schema: Any, location: str = "body", root: Any = None
+) -> list[tuple[str, str]]:
+    """(the object's location, the property's name) for each property the schema does not name,
+    read through `$ref`s and every union branch (as `nodes_at` reads them): a property a
+    referenced or nested branch declares is known. An object no node gives properties is open.
     Kept apart: a name may itself hold a dot."""
-    if not isinstance(schema, dict):
-        return []
+    root = schema if root is None else root
+    nodes = [n for n in _walk(schema, [], root) if isinstance(n, dict)]
     if isinstance(value, dict):
-        properties = schema.get("properties")
-        branches = [
-            b for u in ("anyOf", "oneOf", "allOf") for b in schema.get(u) or [] if isinstance(b, dict)
-        ]
-        named = set(properties or {}) | {n for b in branches for n in (b.get("properties") or {})}
-        out = [(location, k) for k in value if (properties is not None or branches) and k not in named]
+        declared = [n["properties"] for n in nodes if isinstance(n.get("properties"), dict)]
+        named = {name for properties in declared for name in properties}
+        out = [(location, k) for k in value if declared and k not in named]
         for key, item in value.items():
-            sub = (properties or {}).get(key) or next(
-                (b["properties"][key] for b in branches if key in (b.get("properties") or {})), None
+            out += unknown_fields(
+                item, _either([p[key] for p in declared if key in p]), f"{location}.{key}", root
             )
-            out += unknown_fields(item, sub, f"{location}.{key}")
         return out
     if isinstance(value, list):
-        items = schema.get("items")
+        items = _either([n["items"] for n in nodes if isinstance(n.get("items"), dict)])
         return [
-            found for i, item in enumerate(value) for found in unknown_fields(item, items, f"{location}[{i}]")
+            found
+            for i, item in enumerate(value)
+            for found in unknown_fields(item, items, f"{location}[{i}]", root)
         ]
     return []
+
+
+def _either(schemas: list[Any]) -> Any:
+    """One schema for a value several nodes describe (None when none does)."""
+    if not schemas:
+        return None
+    return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
 
 
 def strip(value: Any, locations: list[str], location: str = "body") -> Any:

@@ -212,6 +212,31 @@ def test_unknown_fields_are_found_through_lists_and_union_branches() -> None:
     assert unknown_fields({"x": 1}, None) == []
 
 
+def test_unknown_fields_are_read_through_refs_and_nested_branches() -> None:
+    # A recursive schema keeps its recursion as a $ref, and allOf may sit inside an anyOf branch:
+    # the properties they declare are known, not "unknown" (which would excuse a client that
+    # drops them, and make blame strip them as extras).
+    node = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+        },
+    }
+    schema = {
+        "$defs": {"Node": node},
+        "allOf": [{"$ref": "#/$defs/Node"}],
+        "anyOf": [{"allOf": [{"properties": {"deep": {"type": "object", "properties": {"k": {}}}}}]}],
+    }
+    value = {
+        "name": "a",
+        "deep": {"k": 1, "x": 2},
+        "children": [{"name": "b", "children": [{"name": "c", "extra": 1}]}],
+    }
+    assert unknown_fields(value, schema) == [("body.deep", "x"), ("body.children[0].children[0]", "extra")]
+    assert undeclared(value, schema) == ["body.deep.x", "body.children[0].children[0].extra"]
+
+
 def test_stream_event_locations_are_read_like_body_locations() -> None:
     assert nodes_at(SCHEMA, "events.mode") == [SCHEMA["properties"]["mode"]]
     assert nodes_at(SCHEMA, "body") == [SCHEMA]
