@@ -33,29 +33,37 @@ def location(path: Path) -> str:
     return text
 
 
-def _branches(node: Any) -> list[dict[str, Any]]:
-    """The node and every union branch under it (objects are described by any of them)."""
-    if not isinstance(node, dict):
+def _branches(node: Any, root: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """The node and every union branch under it, through `$ref`s (objects are described by any
+    of them; a recursive schema keeps its recursion as a `$ref`)."""
+    if not isinstance(node, dict) or depth > 64:
         return []
+    if isinstance(node.get("$ref"), str):
+        target: Any = root
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return _branches(target, root, depth + 1)
     out = [node]
     for union in ("anyOf", "oneOf", "allOf"):
         for branch in node.get(union) or []:
-            out += _branches(branch)
+            out += _branches(branch, root, depth + 1)
     return out
 
 
-def _changes(value: Any, nodes: list[dict[str, Any]], path: Path) -> Iterator[tuple[Path, str, Any]]:
+def _changes(
+    value: Any, nodes: list[dict[str, Any]], path: Path, root: Any
+) -> Iterator[tuple[Path, str, Any]]:
     """(path, what changed, new value or _ABSENT) for every single-place change under `value`."""
     if isinstance(value, list) and value:
         items = [n["items"] for n in nodes if isinstance(n.get("items"), dict)]
-        yield from _changes(value[0], [b for i in items for b in _branches(i)], (*path, 0))
+        yield from _changes(value[0], [b for i in items for b in _branches(i, root)], (*path, 0), root)
         return
     if not isinstance(value, dict):
         return
     named = [n for n in nodes if isinstance(n.get("properties"), dict)]
     required = {r for n in named for r in n.get("required") or []}
     for key, item in value.items():
-        subs = [b for n in named for b in _branches(n["properties"].get(key))]
+        subs = [b for n in named for b in _branches(n["properties"].get(key), root)]
         if key not in required:
             yield (*path, key), "absent", _ABSENT
         if item is not None and any(admits_null(s) for s in subs):
@@ -66,7 +74,7 @@ def _changes(value: Any, nodes: list[dict[str, Any]], path: Path) -> Iterator[tu
         for choice in _unique(enums):
             if _typed(choice) != _typed(item):
                 yield (*path, key), repr_value(choice), choice
-        yield from _changes(item, subs, (*path, key))
+        yield from _changes(item, subs, (*path, key), root)
     if named and not any(n.get("additionalProperties") is False for n in named):
         yield (*path, UNKNOWN_FIELD), "unknown field", UNKNOWN_VALUE
 
@@ -107,7 +115,7 @@ def variations(compiled: Schemaful, full: Any) -> list[tuple[str, str, Any]]:
     """(field location, what changed there, the varied value) for every valid one-place change."""
     out: list[tuple[str, str, Any]] = []
     seen = {_typed(full)}
-    for path, what, new in _changes(full, _branches(compiled.schema), ()):
+    for path, what, new in _changes(full, _branches(compiled.schema, compiled.schema), (), compiled.schema):
         varied = _apply(full, path, new)
         key = _typed(varied)
         if key in seen or not compiled.is_valid(varied):

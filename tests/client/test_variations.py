@@ -150,7 +150,7 @@ def test_variations_stop_at_the_maximum() -> None:
 
 def test_an_enum_value_equal_to_the_current_one_but_of_another_type_is_a_change() -> None:
     schema = {"type": "object", "properties": {"b": {"enum": [1, "z"]}, "c": {"enum": [2, "z"]}}}
-    changes = list(variations_module._changes({"b": True, "c": 2}, [schema], ()))
+    changes = list(variations_module._changes({"b": True, "c": 2}, [schema], (), schema))
     assert changes == [
         (("b",), "absent", variations_module._ABSENT),
         (("b",), "1", 1),  # 1 == True, but a client may tell them apart
@@ -200,3 +200,23 @@ def test_the_typed_identity_ignores_key_order_and_never_fails_on_a_value() -> No
     assert typed(1) != typed(1.0)
     marker = object()  # not JSON: told apart by its repr, never an error
     assert typed({"v": marker}) == typed({"v": marker}) != typed({"v": object()})
+
+
+def test_variations_reach_through_a_recursive_schemas_refs() -> None:
+    # A recursive schema keeps its recursion as a $ref: the nested node is varied like the top.
+    node = {
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": ["leaf", "branch"]},
+            "child": {"$ref": "#/$defs/Node"},
+        },
+    }
+    schema = {"$defs": {"Node": node}, "allOf": [{"$ref": "#/$defs/Node"}]}
+    full = {"kind": "branch", "child": {"kind": "leaf"}}
+    assert variations(Accepts(schema), full) == [
+        ("body.kind", "'leaf'", {"kind": "leaf", "child": {"kind": "leaf"}}),
+        ("body.child", "absent", {"kind": "branch"}),
+        ("body.child.kind", "'branch'", {"kind": "branch", "child": {"kind": "branch"}}),
+    ]
