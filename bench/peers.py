@@ -165,7 +165,10 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-install", action="store_true", help="use the peers already in --node-dir, install none"
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,20 +205,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ceiling = [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "ceiling:app"]
         ceiling += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
         stack.enter_context(started(ceiling, f"http://127.0.0.1:{port}/"))
-        targets: dict[str, tuple[str | None, str | None]] = {
-            label: (models_url, chat_url) for label, (models_url, chat_url) in urls.items()
-        }
+        targets: dict[str, tuple[str | None, str | None]] = {**urls}
         targets["ceiling (fixed 1 KB)"] = (f"http://127.0.0.1:{port}/", None)
         rows = {label: {"models": [], "chat": []} for label in targets}
         order = list(targets)
-        for round_number in range(max(1, args.rounds)):
+        for round_number in range(args.rounds):
             turn = round_number % len(order)
             for label in order[turn:] + order[:turn]:  # each round starts with another server
                 for what, url in zip(("models", "chat"), targets[label], strict=True):
                     if url is not None:
                         rows[label][what].append(wrk(url, scripts[what], args.duration, args.connections))
     after = os.getloadavg()[0]
-    rounds = max(1, args.rounds)
+    rounds = args.rounds
     print(
         f"side by side: wrk -t1 -c{args.connections}, {args.duration:g} s each, one server at a time, "
         f"{rounds} round{'s' if rounds > 1 else ''}, load average {before:.2f} -> {after:.2f} "

@@ -50,11 +50,11 @@ def bound(config: Config, header_limit: int, header_timeout: float) -> Config:
 
 class HeldHead:
     """The transport as a connection's protocol and responses see it: from a response head to the
-    end of the event loop's turn, what is written is held and then leaves in one send(). So an answer's head
-    and body are one write, not two, and the answers of one turn leave back to back: the load
-    generator (or client) is woken once for them, not once per write, which in a VM is a costly
-    cross-CPU wake-up. A stream's head leaves at the end of its turn (not with its first event),
-    and a large body (HELD_LIMIT) goes straight through rather than being copied here."""
+    end of the event loop's turn, what is written is held, then leaves in one send(). So an
+    answer's head and body are one write, not two, and the answers of one turn leave back to back:
+    the client is woken once for them, not once per write (in a VM a costly cross-CPU wake-up). A
+    stream's head leaves at the end of its turn (not with its first event), and a body past
+    HELD_LIMIT goes straight through rather than being copied here."""
 
     __slots__ = ("_held", "_loop", "_size", "_transport")
 

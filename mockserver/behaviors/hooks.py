@@ -138,12 +138,13 @@ def combine(parts: Sequence[Behavior]) -> Behavior:
         return [getattr(p, name) for p in parts if _own(p, name)]
 
     def first(name: str) -> Any:
-        found = owners(name)
-        return found[0] if found else getattr(_DEFAULTS, name)
+        return chained(name, lambda found: found[0])
 
     def chained(name: str, join: Callable[[list[Any]], Any]) -> Any:
         found = owners(name)
-        return join(found) if len(found) > 1 else first(name)
+        if len(found) > 1:
+            return join(found)
+        return found[0] if found else getattr(_DEFAULTS, name)
 
     def implied(hooks: list[Implied]) -> Implied:
         def run(op: Operation, request: RequestData, services: Services) -> str | None:
