@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.client.compare import Difference, same
+from contracts.client.refs import resolve
 
 RULES = ("default", "null-absent", "null-items", "same-instant", "unknown-dropped")
 
@@ -57,10 +58,7 @@ def _walk(node: Any, tokens: list[str], root: Any, depth: int = 0) -> Iterator[A
     if not isinstance(node, dict) or depth > 64:
         return
     if isinstance(node.get("$ref"), str):
-        target: Any = root
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        yield from _walk(target, tokens, root, depth + 1)
+        yield from _walk(resolve(node["$ref"], root), tokens, root, depth + 1)
         return
     for union in ("anyOf", "oneOf", "allOf"):
         for branch in node.get(union) or []:

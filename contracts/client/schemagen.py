@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 
 from hypothesis import strategies as st
 
+from contracts.client.refs import resolve
+
 # The integers every JSON parser reads exactly (RFC 7493, I-JSON): a JavaScript client turns
 # larger ones into floats, which is the spec's silence (no `format`), not the client's fault.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -137,17 +139,11 @@ class _Builder:
 
     def _ref(self, ref: str) -> st.SearchStrategy[Any]:
         if ref not in self._refs:
-            node = self._resolve(ref)
+            node = resolve(ref, self.root)
             builder = self._next_level() if self._is_recursive(ref) else self
             # Deferred: a recursive schema refers to itself before its strategy exists.
             self._refs[ref] = st.deferred(lambda: builder.build(node))
         return self._refs[ref]
-
-    def _resolve(self, ref: str) -> Any:
-        node: Any = self.root
-        for token in ref.lstrip("#/").split("/"):
-            node = node.get(token, {}) if isinstance(node, dict) else {}
-        return node
 
     def _next_level(self) -> _Builder:
         """The builder one recursive `$ref` deeper: plainest past RECURSION_DRAWN, for a
@@ -167,7 +163,7 @@ class _Builder:
         """Whether `ref`'s schema can reach `ref` again (through any `$ref`s)."""
         if ref not in self._recursive:
             seen: set[str] = set()
-            pending: list[Any] = [self._resolve(ref)]
+            pending: list[Any] = [resolve(ref, self.root)]
             found = False
             while pending and not found:
                 node = pending.pop()
@@ -177,7 +173,7 @@ class _Builder:
                         found = target == ref
                         if target not in seen:
                             seen.add(target)
-                            pending.append(self._resolve(target))
+                            pending.append(resolve(target, self.root))
                     pending.extend(v for k, v in node.items() if k != "$ref")
                 elif isinstance(node, list):
                     pending.extend(node)

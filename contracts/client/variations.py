@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contracts.client.equivalence import admits_null
+from contracts.client.refs import resolve
 from contracts.client.schemagen import Schemaful
 
 UNKNOWN_FIELD = "x_unknown_field"
@@ -39,10 +40,7 @@ def _branches(node: Any, root: Any, depth: int = 0) -> list[dict[str, Any]]:
     if not isinstance(node, dict) or depth > 64:
         return []
     if isinstance(node.get("$ref"), str):
-        target: Any = root
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        return _branches(target, root, depth + 1)
+        return _branches(resolve(node["$ref"], root), root, depth + 1)
     out = [node]
     for union in ("anyOf", "oneOf", "allOf"):
         for branch in node.get(union) or []:
